@@ -1,0 +1,31 @@
+"""Settings of the webapp. Parsed from options/`AMPHIGORY_*` variables in one place (amphigory_cli.settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_PORT = 6199
+
+
+@dataclass(frozen=True)
+class WebappSettings:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    data_dir: Path = field(default_factory=lambda: Path("data"))
+    # Shared secret daemons present as `Authorization: Bearer <token>`. None = no daemon may connect.
+    token: str | None = None
+    # Requests to daemons that do not answer in this many seconds fail with a timeout error.
+    request_timeout: float = 10.0
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "amphigory.db"
+
+    @property
+    def ripped_dir(self) -> Path:
+        return self.data_dir / "ripped"
+
+    @property
+    def library_dir(self) -> Path:
+        return self.data_dir / "library"

@@ -1,0 +1,61 @@
+"""The `amphigory` command: serve (webapp), daemon, demo (both), scan (one disc, printed)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from amphigory_cli import settings as cfg
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="amphigory",
+        description="Turn a shelf of DVDs, Blu-rays and audio CDs into a clean media library.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{serve,daemon,demo,scan}")
+
+    serve = sub.add_parser("serve", help="run the webapp (HTTP API, pages, daemon socket)")
+    cfg.add_options(serve, cfg.SERVE_OPTIONS)
+
+    daemon = sub.add_parser("daemon", help="run a drive daemon that connects to the webapp")
+    cfg.add_options(daemon, cfg.DAEMON_OPTIONS)
+
+    demo = sub.add_parser(
+        "demo", help="run webapp + daemon with image drives holding the sample discs (SQLite in ./demo-data)"
+    )
+    demo.add_argument("--port", type=int, default=None, help="port of the webapp (default 6199)")
+    demo.add_argument("--data-dir", dest="data_dir", default=None, help="data folder (default ./demo-data)")
+
+    scan = sub.add_parser(
+        "scan", help="scan one disc (image, folder, .cue, or a saved `makemkvcon -r info` log) and print it"
+    )
+    scan.add_argument("path", help="disc image, disc folder, .cue file or MakeMKV robot log")
+    scan.add_argument("--json", action="store_true", help="print the full scan result as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        from amphigory_cli.serve import serve
+
+        return serve(cfg.webapp_settings(args))
+    if args.command == "daemon":
+        from amphigory_cli.daemon import run_daemon
+
+        return run_daemon(cfg.daemon_settings(args))
+    if args.command == "demo":
+        from amphigory_cli.demo import run_demo
+
+        return run_demo(port=args.port, data_dir=args.data_dir)
+    if args.command == "scan":
+        from amphigory_cli.scan import run_scan
+
+        return run_scan(args.path, as_json=args.json)
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""`amphigory serve`: the webapp under uvicorn."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from amphigory.config import WebappSettings
+
+
+def serve(settings: WebappSettings) -> int:
+    from amphigory.main import create_app
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(settings)
+    print(f"amphigory webapp on http://{settings.host}:{settings.port}/ (data in {settings.data_dir})", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", ws_max_size=1024 * 1024 + 1024)
+    return 0

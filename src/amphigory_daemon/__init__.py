@@ -1,0 +1,1 @@
+"""amphigory_daemon package."""

@@ -1,0 +1,37 @@
+"""Settings of a daemon. Parsed from options, `AMPHIGORY_*` variables and daemon.toml in one place
+(amphigory_cli.settings); the daemon itself only sees this plain value."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Backend = Literal["auto", "image", "linux", "macos"]
+
+
+def default_daemon_id() -> str:
+    """`user@host`: stable across restarts, distinct across machines."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "amphigory"
+    return f"{user}@{socket.gethostname()}"
+
+
+@dataclass(frozen=True)
+class DaemonSettings:
+    webapp_url: str = "ws://127.0.0.1:6199/ws"
+    token: str | None = None
+    daemon_id: str = field(default_factory=default_daemon_id)
+    image_drives: tuple[Path, ...] = ()
+    backend: Backend = "auto"
+    data_dir: Path = field(default_factory=lambda: Path("data"))
+    # Where finished rips go; defaults to <data-dir>/ripped (shared with the webapp in the demo).
+    output_dir: Path | None = None
+
+    @property
+    def ripped_dir(self) -> Path:
+        return self.output_dir if self.output_dir is not None else self.data_dir / "ripped"

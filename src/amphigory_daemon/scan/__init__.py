@@ -1,0 +1,1 @@
+"""Scanning: what is on a disc (native readers or MakeMKV), normalised to a ScanResult, then classified."""

@@ -1,0 +1,27 @@
+"""Shared test fixtures: where the real-world fixtures and the sample discs live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+SAMPLES = REPO / "samples"
+
+
+@pytest.fixture(scope="session")
+def shared_fixtures() -> Path:
+    """The real-world fixtures in ../shared/fixtures (CI always has them beside the clone)."""
+    if not SHARED_FIXTURES.is_dir():
+        raise RuntimeError(f"real-world fixtures missing: expected them at {SHARED_FIXTURES}")
+    return SHARED_FIXTURES
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    """The committed sample discs (made by scripts/make_samples.py)."""
+    if not SAMPLES.is_dir():
+        raise RuntimeError(f"sample discs missing: expected them at {SAMPLES}")
+    return SAMPLES
