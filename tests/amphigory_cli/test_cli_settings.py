@@ -1,0 +1,58 @@
+"""Settings: one declaration per option, precedence option > environment > daemon.toml > default, all documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from amphigory_cli import settings as cfg
+from amphigory_cli.main import build_parser
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _parse(*argv: str):  # type: ignore[no-untyped-def]
+    return build_parser().parse_args(list(argv))
+
+
+def test_defaults_match_the_design_contract() -> None:
+    s = cfg.webapp_settings(_parse("serve"), env={})
+    assert (s.host, s.port, s.token) == ("127.0.0.1", 6199, None)
+    assert s.database_path == Path("data") / "amphigory.db"
+
+
+def test_option_beats_environment_beats_default() -> None:
+    env = {"AMPHIGORY_PORT": "7000", "AMPHIGORY_TOKEN": "from-env"}
+    assert cfg.webapp_settings(_parse("serve"), env=env).port == 7000
+    s = cfg.webapp_settings(_parse("serve", "--port", "7100", "--token", "cli"), env=env)
+    assert (s.port, s.token) == (7100, "cli")
+
+
+def test_daemon_reads_toml_below_env_and_options(tmp_path: Path) -> None:
+    conf = tmp_path / "daemon.toml"
+    conf.write_text('daemon_id = "file@host"\ntoken = "file-token"\nimage_drive = ["/a", "/b"]\n')
+    env = {"AMPHIGORY_CONFIG": str(conf), "AMPHIGORY_TOKEN": "env-token"}
+    s = cfg.daemon_settings(_parse("daemon"), env=env)
+    assert s.daemon_id == "file@host"
+    assert s.token == "env-token"
+    assert s.image_drives == (Path("/a"), Path("/b"))
+    s = cfg.daemon_settings(_parse("daemon", "--image-drive", "/c", "--daemon-id", "cli@h"), env=env)
+    assert s.image_drives == (Path("/c"),)
+    assert s.daemon_id == "cli@h"
+
+
+def test_image_drives_from_environment_split_on_pathsep() -> None:
+    s = cfg.daemon_settings(_parse("daemon"), env={"AMPHIGORY_IMAGE_DRIVE": "/x:/y", "HOME": "/nonexistent"})
+    assert s.image_drives == (Path("/x"), Path("/y"))
+    assert "@" in s.daemon_id  # user@host by default
+
+
+def test_bad_port_is_a_clear_error() -> None:
+    with pytest.raises(SystemExit):
+        _parse("serve", "--port", "not-a-number")
+
+
+@pytest.mark.parametrize("option", sorted({o.flag for o in (*cfg.SERVE_OPTIONS, *cfg.DAEMON_OPTIONS)}))
+def test_every_option_is_in_the_readme(option: str) -> None:
+    assert option in README.read_text(), f"{option} is not documented in README.md"
