@@ -13,5 +13,14 @@ def serve(settings: WebappSettings) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(settings)
     print(f"amphigory webapp on http://{settings.host}:{settings.port}/ (data in {settings.data_dir})", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", ws_max_size=1024 * 1024 + 1024)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        # Frames over the protocol's 1 MiB limit are closed with 1009; pings notice a dead daemon within ~10 s.
+        ws_max_size=1024 * 1024 + 1024,
+        ws_ping_interval=5,
+        ws_ping_timeout=5,
+    )
     return 0

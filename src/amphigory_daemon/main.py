@@ -28,7 +28,7 @@ from amphigory_daemon.backends.base import BackendError, DriveBackend, DriveEven
 from amphigory_daemon.config import DaemonSettings
 from amphigory_daemon.drive import DriveState, IllegalTransition, OpticalDrive
 from amphigory_protocol.disc import Title
-from amphigory_protocol.messages import EventName, Hello
+from amphigory_protocol.messages import EventName, Hello, RequestError
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +63,9 @@ ScanFn = Callable[[str], Any]
 RipFn = Callable[[Any, Callable[[Any], None]], Awaitable[Any]]
 
 
-class RequestFailed(Exception):
-    """A request the daemon refuses, with the error code the webapp gets back (`code`: one of internals.md's
-    request errors; the client answers `{"error": {"code", "message"}}` from these two attributes)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class RequestFailed(RequestError):
+    """A request the daemon refuses, with the error code the webapp gets back (one of internals.md's request
+    errors)."""
 
 
 def _fail(code: str, message: str) -> RequestFailed:

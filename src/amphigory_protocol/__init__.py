@@ -15,6 +15,7 @@ from amphigory_protocol.disc import (
 from amphigory_protocol.messages import (
     MAX_FRAME_BYTES,
     PROTOCOL_VERSION,
+    Ack,
     ErrorInfo,
     Event,
     EventName,
@@ -22,6 +23,7 @@ from amphigory_protocol.messages import (
     Message,
     ProtocolError,
     Request,
+    RequestError,
     Response,
     error_response,
     parse_message,
@@ -30,6 +32,7 @@ from amphigory_protocol.messages import (
 __all__ = [
     "MAX_FRAME_BYTES",
     "PROTOCOL_VERSION",
+    "Ack",
     "AudioStream",
     "Classification",
     "ErrorInfo",
@@ -40,6 +43,7 @@ __all__ = [
     "ProtocolError",
     "PublicIds",
     "Request",
+    "RequestError",
     "Response",
     "ScanResult",
     "SubtitleStream",

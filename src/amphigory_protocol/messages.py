@@ -4,8 +4,14 @@
 request   {"type": "request", "request_id", "method", "params"}
 response  {"type": "response", "request_id", "result"}            or  {..., "error": {"code", "message"}}
 event     {"type": "event", "event", "daemon_id", "drive_id", "seq", "data"}
-hello     {"type": "hello", "daemon_id", "version", "drives", "last_seq"}
+hello     {"type": "hello", "daemon_id", "version", "drives", "instance_id", "last_seq", "dropped"}
+ack       {"type": "ack", "seq"}                                    webapp -> daemon: events up to `seq` are applied
 ```
+
+Delivery of events: a daemon numbers its events with `seq` (1, 2, ... per `instance_id`), keeps each in an outbox
+until the webapp acknowledges it with a cumulative `ack`, and replays the outbox in order after reconnecting. The
+webapp applies an event only if its `seq` is above the last one it applied for that (daemon_id, instance_id), so a
+replayed event is acknowledged again but applied once.
 
 `parse_message` is the one door for bytes from a peer: it enforces the frame limit, decodes JSON and validates
 against these models, raising `ProtocolError` (with a machine-readable code) for anything else.
@@ -13,8 +19,12 @@ against these models, raising `ProtocolError` (with a machine-readable code) for
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
-from enum import Enum
+import uuid
+from collections.abc import Callable
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -23,7 +33,7 @@ PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 1024 * 1024  # 1 MiB: a scan result of a 300-playlist Blu-ray is well under this
 
 
-class EventName(str, Enum):
+class EventName(StrEnum):
     """Every event a daemon pushes (the spec's WebSocket Events Reference)."""
 
     DISC_INSERTED = "disc_inserted"
@@ -92,11 +102,23 @@ class Hello(_Envelope):
     drives: list[dict[str, Any]] = Field(default_factory=list)
     # Random per daemon process: a new instance restarts its `seq` at 1, so the webapp resets its dedup state.
     instance_id: str = Field(default="", max_length=100)
+    # The highest `seq` this instance has assigned so far (0 = none yet).
     last_seq: int = Field(default=0, ge=0)
+    # Events this instance dropped, unsent, because its outbox was full (never silently: also logged).
+    dropped: int = Field(default=0, ge=0)
 
 
-Message = Annotated[Request | Response | Event | Hello, Field(discriminator="type")]
-_MESSAGE: TypeAdapter[Request | Response | Event | Hello] = TypeAdapter(Message)
+class Ack(_Envelope):
+    """Webapp -> daemon: every event of this connection's instance with `seq` <= this one is applied."""
+
+    type: Literal["ack"] = "ack"
+    seq: int = Field(ge=0)
+
+
+AnyMessage = Request | Response | Event | Hello | Ack
+Message = Annotated[AnyMessage, Field(discriminator="type")]
+_MESSAGE: TypeAdapter[AnyMessage] = TypeAdapter(Message)
+MESSAGE_TYPES = ("request", "response", "event", "hello", "ack")
 
 
 class ProtocolError(ValueError):
@@ -109,7 +131,7 @@ class ProtocolError(ValueError):
         self.request_id = request_id
 
 
-def parse_message(raw: str | bytes) -> Request | Response | Event | Hello:
+def parse_message(raw: str | bytes) -> AnyMessage:
     """Validate one frame from a peer; raise `ProtocolError` for oversize, bad JSON, unknown type, bad fields."""
     size = len(raw.encode() if isinstance(raw, str) else raw)
     if size > MAX_FRAME_BYTES:
@@ -118,11 +140,16 @@ def parse_message(raw: str | bytes) -> Request | Response | Event | Hello:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ProtocolError("malformed_json", f"not valid JSON: {exc}") from None
+    return validate_message(data)
+
+
+def validate_message(data: Any) -> AnyMessage:
+    """Validate an already decoded frame (a JSON value) against the message models."""
     if not isinstance(data, dict):
         raise ProtocolError("invalid_message", "a message must be a JSON object")
     request_id = data.get("request_id") if isinstance(data.get("request_id"), str) else None
     kind = data.get("type")
-    if kind not in ("request", "response", "event", "hello"):
+    if kind not in MESSAGE_TYPES:
         raise ProtocolError("unknown_type", f"unknown message type: {kind!r}", request_id)
     try:
         return _MESSAGE.validate_python(data)
@@ -132,6 +159,56 @@ def parse_message(raw: str | bytes) -> Request | Response | Event | Hello:
         raise ProtocolError("invalid_message", f"invalid {kind}: {where}: {first['msg']}", request_id) from None
 
 
+class RequestError(Exception):
+    """Raised by a request handler to refuse a request with a specific error `code` (e.g. `unknown_drive`);
+    the receiving side answers `{"error": {"code", "message"}}` from it instead of a generic `handler_error`."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 def error_response(request_id: str | None, code: str, message: str) -> dict[str, Any]:
     """The spec's error response, as a JSON-ready dict."""
     return {"type": "response", "request_id": request_id, "error": {"code": code, "message": message}}
+
+
+class PendingRequests:
+    """Request/response correlation for one connection: fresh request ids out, the matching responses' futures in.
+
+    No I/O: the socket code sends the request and feeds every `Response` it receives to `resolve`.
+    """
+
+    def __init__(self, prefix: str = "") -> None:
+        self._prefix = prefix or uuid.uuid4().hex[:12]
+        self._counter = itertools.count(1)
+        self._futures: dict[str, asyncio.Future[Response]] = {}
+
+    def __len__(self) -> int:
+        return len(self._futures)
+
+    def open(self) -> tuple[str, asyncio.Future[Response]]:
+        """A new request id and the future its response will complete."""
+        request_id = f"{self._prefix}-{next(self._counter)}"
+        future: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+        self._futures[request_id] = future
+        return request_id, future
+
+    def resolve(self, response: Response) -> bool:
+        """Complete the request this response answers; False when nothing is waiting for it (late or unknown)."""
+        future = self._futures.pop(response.request_id or "", None)
+        if future is None or future.done():
+            return False
+        future.set_result(response)
+        return True
+
+    def discard(self, request_id: str) -> None:
+        self._futures.pop(request_id, None)
+
+    def fail_all(self, make_error: Callable[[], BaseException]) -> None:
+        """Fail every waiting request at once (the connection is gone), each with its own exception."""
+        futures, self._futures = self._futures, {}
+        for future in futures.values():
+            if not future.done():
+                future.set_exception(make_error())
