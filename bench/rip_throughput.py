@@ -1,0 +1,130 @@
+"""Rip throughput on a ~1 GB DVD title built on the fly (never committed).
+
+Builds a long, cheap MPEG-2 title (a short high-bitrate segment encoded once, then looped with ``-c copy``),
+authors it with dvdauthor in a temporary folder, and measures in the same run, on the same (cached) files:
+
+  ceiling   ``cat VTS_01_*.VOB > /dev/null``
+  bare      ``ffmpeg -f dvdvideo -title 1 -i DVD -map ... -c copy out.mkv``
+  ours      ``amphigory_daemon.rip.rip_title`` (remux, duration check, SHA-256, rename)
+
+and prints MB/s and ratios (targets: ours >= 85 % of bare, >= 200 MB/s). Prints, never asserts.
+
+    .venv/bin/python bench/rip_throughput.py [--size-mb 1024] [--runs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import imageio_ffmpeg
+
+from amphigory_daemon.rip import RipJob, rip_title
+from amphigory_protocol.disc import Title
+
+FFMPEG = str(imageio_ffmpeg.get_ffmpeg_exe())
+SEGMENT_SECONDS = 20
+DVD_XML = """<dvdauthor dest="{dest}"><vmgm/><titleset><titles>
+<video format="ntsc" aspect="16:9"/><audio lang="en"/><audio lang="fr"/>
+<pgc><vob file="{vob}" chapters="0,5:00,10:00,15:00"/></pgc></titles></titleset></dvdauthor>"""
+
+
+def run(argv: list[str], env: dict[str, str] | None = None) -> None:
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+
+
+def build_dvd(work: Path, size_mb: int) -> Path:
+    """A DVD folder whose title 1 is about ``size_mb`` MB."""
+    segment = work / "segment.mpg"
+    run([FFMPEG, "-y", "-f", "lavfi", "-i", f"testsrc2=size=720x480:rate=30000/1001:duration={SEGMENT_SECONDS}",
+         "-f", "lavfi", "-i", f"sine=f=440:r=48000:duration={SEGMENT_SECONDS}",
+         "-f", "lavfi", "-i", f"sine=f=660:r=48000:duration={SEGMENT_SECONDS}",
+         "-map", "0", "-map", "1", "-map", "2", "-target", "ntsc-dvd", "-b:v", "8M", "-maxrate", "9M",
+         "-bufsize", "1835k", "-g", "15", "-c:a", "ac3", "-b:a", "192k", str(segment)])
+    loops = max(1, round(size_mb * 1e6 / segment.stat().st_size))
+    long = work / "long.mpg"
+    run([FFMPEG, "-y", "-stream_loop", str(loops - 1), "-i", str(segment), "-map", "0:v", "-map", "0:a", "-c", "copy",
+         "-f", "dvd", "-muxrate", "10080000", "-packetsize", "2048", str(long)])
+    segment.unlink()
+    xml = work / "dvd.xml"
+    dest = work / "DVD"
+    xml.write_text(DVD_XML.format(dest=dest, vob=long))
+    run(["dvdauthor", "-x", str(xml)], env={**os.environ, "VIDEO_FORMAT": "NTSC"})
+    long.unlink()
+    return dest
+
+
+def probe_seconds(dvd: Path) -> float:
+    err = subprocess.run([FFMPEG, "-hide_banner", "-f", "dvdvideo", "-title", "1", "-i", str(dvd)],
+                         capture_output=True, text=True).stderr
+    clock = next(line for line in err.splitlines() if "Duration:" in line).split("Duration:")[1].split(",")[0]
+    h, m, s = clock.strip().split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def timed(fn: object) -> float:
+    started = time.perf_counter()
+    result = fn()  # type: ignore[operator]
+    if asyncio.iscoroutine(result):
+        asyncio.run(result)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size-mb", type=int, default=1024)
+    parser.add_argument("--runs", type=int, default=2)
+    args = parser.parse_args()
+    if shutil.which("dvdauthor") is None:
+        print("dvdauthor is not installed (apt-get install dvdauthor)")
+        return
+    with tempfile.TemporaryDirectory(prefix="amphigory-bench-") as tmp:
+        work = Path(tmp)
+        started = time.perf_counter()
+        dvd = build_dvd(work, args.size_mb)
+        vobs = sorted((dvd / "VIDEO_TS").glob("VTS_01_[1-9].VOB"))
+        size = sum(v.stat().st_size for v in vobs)
+        seconds = probe_seconds(dvd)
+        print(f"built a {size / 1e6:.0f} MB, {seconds:.0f} s DVD title in {time.perf_counter() - started:.1f} s")
+        title = Title(number=1, duration_seconds=seconds, chapters=4, size_bytes=size,
+                      source={"kind": "dvd", "title": 1, "vts": 1, "ttn": 1, "pgc": 1})
+        out = work / "out"
+        bare_out = work / "bare.mkv"
+
+        def cat() -> None:
+            run(["cat", *map(str, vobs)])
+
+        def bare() -> None:
+            run([FFMPEG, "-nostdin", "-y", "-f", "dvdvideo", "-title", "1", "-i", str(dvd), "-map", "0:v",
+                 "-map", "0:a?", "-map", "0:s?", "-map_chapters", "0", "-c", "copy", "-f", "matroska",
+                 str(bare_out)])
+            bare_out.unlink()
+
+        async def ours() -> None:
+            job = RipJob(source=dvd, disc_type="dvd", title=title, fingerprint="bench", output_root=out,
+                         disc_title="Bench", output_name="Title 1", backend="native")
+            outcome = await rip_title(job)
+            outcome.path.unlink()
+
+        best = {"cat": float("inf"), "bare": float("inf"), "ours": float("inf")}
+        cat()  # warm the page cache so all three read the same cached bytes
+        for _ in range(args.runs):
+            for name, fn in (("cat", cat), ("bare", bare), ("ours", ours)):
+                best[name] = min(best[name], timed(fn))
+        rates = {name: size / 1e6 / t for name, t in best.items()}
+        for name, label in (("cat", "cat > /dev/null (ceiling)"), ("bare", "bare ffmpeg -c copy"),
+                            ("ours", "amphigory rip (verify + sha256)")):
+            print(f"{label:34s} {rates[name]:8.0f} MB/s  ({best[name]:.2f} s, best of {args.runs})")
+        print(f"ours / bare ffmpeg: {rates['ours'] / rates['bare']:.0%} (target >= 85 %)")
+        print(f"ours / ceiling:     {rates['ours'] / rates['cat']:.0%}")
+        print(f"ours absolute:      {rates['ours']:.0f} MB/s (target >= 200 MB/s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""CD tracks from a cue/bin image: which bytes of which files a track is, its tags (CD-TEXT and the MusicBrainz
+disc id), and the check that the FLAC holds exactly those samples."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from amphigory_daemon.formats.cue import CueError, CueSheet, compute_toc, parse_sheet, track_byte_ranges
+from amphigory_daemon.formats.discid import DiscIdError, musicbrainz_disc_id
+from amphigory_daemon.rip.errors import RipError
+from amphigory_daemon.rip.models import RipJob
+from amphigory_daemon.rip.plans import PcmRange, Plan, cd_plan
+from amphigory_daemon.rip.verify import parse_flac_streaminfo, pcm_md5
+
+_RAW_FILE_KINDS = frozenset({"BINARY", "MOTOROLA"})
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class CdTrack:
+    """One track of a cue/bin image: its byte ranges, byte order, tags."""
+
+    number: int
+    ranges: tuple[PcmRange, ...]
+    big_endian: bool
+    tags: dict[str, str]
+
+
+def _read_sheet(cue: Path) -> tuple[CueSheet, dict[str, int]]:
+    try:
+        sheet = parse_sheet(cue.read_bytes(), name=cue.name)
+    except FileNotFoundError as exc:
+        raise RipError("disc_ejected", f"{cue} is not there") from exc
+    except CueError as exc:
+        raise RipError("invalid_job", f"unreadable cue sheet {cue.name}: {exc}") from exc
+    sizes: dict[str, int] = {}
+    for f in sheet.files:
+        try:
+            sizes[f.name] = (cue.parent / f.name).stat().st_size
+        except FileNotFoundError as exc:
+            raise RipError("disc_ejected", f"{f.name} (named by {cue.name}) is not there") from exc
+    return sheet, sizes
+
+
+def read_track(job: RipJob) -> CdTrack:
+    """The track ``job`` names (``title.source["track"]``, else the title number) as read from its cue sheet."""
+    cue = job.source
+    sheet, sizes = _read_sheet(cue)
+    number = job.title.source.get("track", job.title.number)
+    track = next((t for t in sheet.tracks if t.number == number), None)
+    if track is None or not track.is_audio:
+        raise RipError("invalid_job", f"{cue.name} has no audio track {number}")
+    kinds = {sheet.files[i.file].kind.upper() for i in track.indexes}
+    if not kinds <= _RAW_FILE_KINDS:
+        raise RipError("invalid_job", f"track {number} is in a {'/'.join(sorted(kinds))} file, not raw PCM")
+    try:
+        spans = next(t for t in track_byte_ranges(sheet, sizes) if t.number == number).ranges
+    except CueError as exc:
+        raise RipError("invalid_job", f"cannot place track {number}: {exc}") from exc
+    ranges = tuple(PcmRange(cue.parent / sheet.files[r.file].name, r.start, r.end) for r in spans)
+    return CdTrack(number, ranges, kinds == {"MOTOROLA"}, _tags(job, sheet, sizes, number))
+
+
+def _tags(job: RipJob, sheet: CueSheet, sizes: dict[str, int], number: int) -> dict[str, str]:
+    track = next(t for t in sheet.tracks if t.number == number)
+    artist = job.artist or track.cdtext.performer or sheet.cdtext.performer
+    album = job.album or sheet.cdtext.title or job.disc_title
+    title = track.cdtext.title or job.title.name
+    disc_id = job.musicbrainz_disc_id
+    if disc_id is None:
+        try:
+            disc_id = musicbrainz_disc_id(compute_toc(sheet, sizes))
+        except (CueError, DiscIdError):
+            disc_id = None
+    tags = {"ARTIST": artist, "ALBUM": album, "TITLE": title, "TRACKNUMBER": str(number),
+            "TRACKTOTAL": str(len(sheet.tracks)), "MUSICBRAINZ_DISCID": disc_id}
+    return {key: value for key, value in tags.items() if value}
+
+
+def cd_plan_for(job: RipJob, tmp: Path) -> Plan:
+    """The FLAC encode of ``job``'s track."""
+    track = read_track(job)
+    return cd_plan(track.ranges, track.big_endian, track.tags, tmp)
+
+
+def _chunks(ranges: tuple[PcmRange, ...]) -> Iterator[bytes]:
+    for r in ranges:
+        with r.path.open("rb") as handle:
+            handle.seek(r.start)
+            left = r.end - r.start
+            while left > 0:
+                data = handle.read(min(_CHUNK, left))
+                if not data:
+                    raise RipError("disc_ejected", f"{r.path.name} ended early")
+                left -= len(data)
+                yield data
+
+
+async def verify_flac(job: RipJob, output: Path) -> float:
+    """Check the FLAC holds exactly the track's samples (count, and the MD5 FLAC keeps of its decoded PCM);
+    returns its duration in seconds."""
+    track = read_track(job)
+    with output.open("rb") as handle:
+        info = parse_flac_streaminfo(handle.read(42))
+    if info is None:
+        raise RipError("verify_failed", f"{output.name} is not a FLAC file")
+    expected = sum(r.end - r.start for r in track.ranges) // 4
+    if info.total_samples != expected:
+        raise RipError("verify_failed", f"the FLAC has {info.total_samples} samples, the track {expected}")
+    md5 = await asyncio.to_thread(lambda: pcm_md5(_chunks(track.ranges), track.big_endian))
+    if md5 != info.md5:
+        raise RipError("verify_failed", "the FLAC's audio differs from the image's")
+    return info.total_samples / info.sample_rate

@@ -1,0 +1,143 @@
+"""The native backend: DVD titles and Blu-ray playlists remuxed to MKV and CD tracks encoded to FLAC by ffmpeg,
+straight from an image, a disc folder or a cue/bin, with progress, verification and a checksum."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from amphigory_daemon.formats.bluray import BlurayError
+from amphigory_daemon.formats.bluray_mpls import parse_mpls, playlist_number
+from amphigory_daemon.rip import cd
+from amphigory_daemon.rip.errors import RipError
+from amphigory_daemon.rip.models import RipJob, RipOutcome
+from amphigory_daemon.rip.output import OutputTarget
+from amphigory_daemon.rip.plans import Plan, bluray_plan, bluray_protocol_plan, dvd_plan, ffmpeg_argv
+from amphigory_daemon.rip.progress import FfmpegProgressParser
+from amphigory_daemon.rip.runner import ToolResult, run_tool
+from amphigory_daemon.rip.session import (
+    DISC_EJECTED,
+    ProgressCallback,
+    Reporter,
+    classify_failure,
+    make_watchdog,
+    source_missing,
+)
+from amphigory_daemon.rip.verify import duration_matches, probe_duration, sha256_file
+
+
+def default_ffmpeg() -> str:
+    """The ffmpeg 9 that imageio-ffmpeg ships (with the dvdvideo demuxer and the bluray protocol)."""
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def _int(value: object, default: int | None = None) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _bdmv_folder(source: Path) -> Path | None:
+    if source.name.upper() == "BDMV" and source.is_dir():
+        return source
+    return source / "BDMV" if (source / "BDMV").is_dir() else None
+
+
+def plan_for(job: RipJob, tmp: Path) -> Plan:
+    """The ffmpeg run for ``job``'s title, from its ``source`` description; `RipError` ``invalid_job`` when the
+    title does not say where it lives in a way this backend can read."""
+    where = job.title.source
+    kind = where.get("kind") or job.disc_type
+    if kind == "dvd":
+        number = _int(where.get("title"), job.title.number) or job.title.number
+        return dvd_plan(job.source, number, job.title.duration_seconds, _int(where.get("angle")))
+    if kind in ("bluray", "uhd"):
+        return _bluray(job, where.get("playlist"), tmp)
+    if kind == "cd":
+        return cd.cd_plan_for(job, tmp)
+    raise RipError("invalid_job", f"the native ripper cannot read a title whose source is {where!r}")
+
+
+def _bluray(job: RipJob, playlist: object, tmp: Path) -> Plan:
+    if not isinstance(playlist, str | int):
+        raise RipError("invalid_job", "a Blu-ray title needs source.playlist")
+    name = f"{int(playlist):05d}.mpls" if isinstance(playlist, int) else playlist
+    bdmv = _bdmv_folder(job.source)
+    if bdmv is None:  # an image: libbluray reads inside it
+        return bluray_protocol_plan(job.source, playlist_number(name), job.title.duration_seconds)
+    try:
+        parsed = parse_mpls((bdmv / "PLAYLIST" / name).read_bytes(), playlist_number(name))
+    except FileNotFoundError as exc:
+        raise RipError("disc_ejected" if not bdmv.exists() else "invalid_job", f"no playlist {name}") from exc
+    except (BlurayError, ValueError) as exc:
+        raise RipError("invalid_job", f"unreadable playlist {name}: {exc}") from exc
+    return bluray_plan(bdmv, parsed, tmp)
+
+
+async def rip_native(job: RipJob, on_progress: ProgressCallback | None) -> RipOutcome:
+    """Rip ``job`` with ffmpeg; see the package docstring for the guarantees."""
+    ffmpeg = job.ffmpeg or default_ffmpeg()
+    job = replace(job, source=job.source.absolute())  # ffmpeg reads helper lists from elsewhere
+    if not job.source.exists():
+        raise RipError("disc_ejected", f"{job.source} is not there")
+    with tempfile.TemporaryDirectory(prefix="amphigory-rip-") as tmp_name:
+        tmp = Path(tmp_name)
+        plan = plan_for(job, tmp)
+        for name, text in plan.files.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        target = OutputTarget.create(job, plan.ext)
+        reporter = Reporter(on_progress)
+        try:
+            target.check_space(job.title.size_bytes)
+            await _run_ffmpeg(ffmpeg, plan, target.partial, reporter)
+            duration = await _verify(job, ffmpeg, plan, target.partial)
+            digest = await sha256_file(target.partial)
+            size = target.partial.stat().st_size
+            path = target.publish()
+        except BaseException:
+            target.discard()
+            raise
+    await reporter.finish()
+    return RipOutcome(path=path, size_bytes=size, duration_seconds=duration, sha256=digest)
+
+
+async def _run_ffmpeg(ffmpeg: str, plan: Plan, output: Path, reporter: Reporter) -> None:
+    parser = FfmpegProgressParser()
+    total_us = plan.expected_duration * 1e6
+
+    def on_line(line: str) -> None:
+        block = parser.feed(line)
+        if block is None:
+            return
+        fraction = block.out_time_us / total_us if block.out_time_us is not None and total_us > 0 else None
+        reporter.update(fraction, block.total_size)
+
+    watchdog = make_watchdog(reporter, plan.watch)
+    try:
+        result = await run_tool(ffmpeg_argv(ffmpeg, plan, output), on_stdout=on_line, watchdog=watchdog)
+    except OSError as exc:
+        raise RipError("tool_failed", f"cannot run {ffmpeg}: {exc}") from exc
+    raise_for(result, "ffmpeg", plan.watch)
+
+
+def raise_for(result: ToolResult, program: str, watched: tuple[Path, ...]) -> None:
+    """Turn a tool's unsuccessful end into the right `RipError` (none when it succeeded)."""
+    if result.stopped_by == DISC_EJECTED or (not result.ok and source_missing(watched)):
+        raise RipError("disc_ejected", f"the disc went away while ripping ({program} stopped)")
+    if result.ok:
+        return
+    if classify_failure(result.stderr_tail) == "disk_full":
+        raise RipError("disk_full", result.describe(program))
+    raise RipError("tool_failed", result.describe(program))
+
+
+async def _verify(job: RipJob, ffmpeg: str, plan: Plan, output: Path) -> float:
+    if plan.ext == ".flac":
+        return await cd.verify_flac(job, output)
+    duration = await probe_duration(ffmpeg, output)
+    if duration is None:
+        raise RipError("verify_failed", f"ffmpeg cannot read a duration from {output.name}")
+    if plan.expected_duration > 0 and not duration_matches(plan.expected_duration, duration):
+        raise RipError("verify_failed", f"the rip lasts {duration:.3f} s, the title {plan.expected_duration:.3f} s")
+    return duration
