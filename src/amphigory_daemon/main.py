@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import importlib
 import logging
 import time
 from collections import deque
@@ -20,14 +19,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast, get_args
 
 from pydantic import ValidationError
 
 from amphigory_daemon.backends.base import BackendError, DriveBackend, DriveEvent
 from amphigory_daemon.config import DaemonSettings
 from amphigory_daemon.drive import DriveState, IllegalTransition, OpticalDrive
-from amphigory_protocol.disc import Title
+from amphigory_protocol.disc import DiscType, Title
 from amphigory_protocol.messages import EventName, Hello, RequestError
 
 log = logging.getLogger(__name__)
@@ -112,12 +111,16 @@ def _default_identify(path: str) -> Identity:
     return identify(path)
 
 
-def _load(module: str, name: str) -> Any | None:
-    """An optional part of the daemon (the scanner, the ripper), or None while it is not there."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
+def _default_scanner(path: str) -> Any:
+    from amphigory_daemon.scan.native import scan_path
+
+    return scan_path(path)
+
+
+async def _default_ripper(job: Any, on_progress: Callable[[Any], None]) -> Any:
+    from amphigory_daemon.rip import rip_title
+
+    return await rip_title(job, on_progress)
 
 
 class Daemon:
@@ -137,8 +140,8 @@ class Daemon:
         self.backends = list(backends)
         self.output_dir = output_dir
         self._identify = identify or _default_identify
-        self._scanner = scanner
-        self._ripper = ripper
+        self._scanner: ScanFn = scanner or _default_scanner
+        self._ripper: RipFn = ripper or _default_ripper
         self._client: EventClient | None = None
         self._slots: dict[str, _Slot] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -358,9 +361,7 @@ class Daemon:
     async def scan(self, params: dict[str, Any]) -> dict[str, Any]:
         slot = self._slot(params)
         task_id = self._task_id(params)
-        scanner = self._scanner or _load("amphigory_daemon.scan.native", "scan_path")
-        if scanner is None:
-            raise _fail("not_available", "this daemon has no scanner (amphigory_daemon.scan.native is missing)")
+        scanner = self._scanner
         async with slot.lock:
             drive = slot.drive
             if drive.state is DriveState.EMPTY or slot.media_path is None:
@@ -427,8 +428,6 @@ class Daemon:
             raise _fail("invalid_params", f"title: {exc.errors()[0]['msg']}") from exc
         disc_title = str(params.get("disc_title") or slot.drive.disc_volume or "disc")
         output_name = str(params.get("output_name") or f"title_{title.number:02d}")
-        if self._ripper is None and _load("amphigory_daemon.rip", "rip_title") is None:
-            raise _fail("not_available", "this daemon has no ripper (amphigory_daemon.rip.rip_title is missing)")
         async with slot.lock:
             if slot.drive.state is DriveState.EMPTY:
                 raise _fail("no_disc", f"drive {slot.drive.drive_id} is empty")
@@ -460,14 +459,13 @@ class Daemon:
             slot.rip_current = None
 
     async def _run_rip(self, slot: _Slot, rip: _Rip) -> None:
-        ripper: RipFn | None = self._ripper or _load("amphigory_daemon.rip", "rip_title")
-        job_cls = _load("amphigory_daemon.rip", "RipJob") or _load("amphigory_daemon.rip.models", "RipJob")
+        from amphigory_daemon.rip import RipJob
+
+        ripper = self._ripper
         async with slot.lock:
             if rip.ended:
                 return
             drive = slot.drive
-            if ripper is None or job_cls is None:
-                return await self._end_rip(slot, rip, "invalid_job", "this daemon has no ripper")
             if drive.fingerprint != rip.fingerprint or slot.media_path is None:
                 return await self._end_rip(slot, rip, "fingerprint_mismatch",
                                            f"the drive holds {drive.fingerprint}, not {rip.fingerprint}")
@@ -475,7 +473,10 @@ class Daemon:
                 drive.start_rip(rip.task_id, rip.title.number)
             except IllegalTransition as exc:
                 return await self._end_rip(slot, rip, "invalid_job", str(exc))
-            job = job_cls(source=Path(slot.media_path), disc_type=drive.disc_type, title=rip.title,
+            disc_type = drive.disc_type
+            if disc_type not in get_args(DiscType):
+                return await self._end_rip(slot, rip, "invalid_job", f"cannot rip a disc of type {disc_type!r}")
+            job = RipJob(source=Path(slot.media_path), disc_type=cast(DiscType, disc_type), title=rip.title,
                           fingerprint=rip.fingerprint, output_root=self.output_dir, disc_title=rip.disc_title,
                           output_name=rip.output_name, device=slot.media_path if slot.media_path.startswith("/dev/")
                           else None)
@@ -545,13 +546,10 @@ class Daemon:
 
 def _planned_path(root: Path, rip: _Rip, disc_type: str) -> Path:
     """Where the ripper will write (its own naming rules; it may add " (2)" when the name is taken)."""
-    ext = ".flac" if disc_type == "cd" else ".mkv"
-    try:
-        from amphigory_daemon.rip.naming import final_name, safe_name
+    from amphigory_daemon.rip.naming import final_name, safe_name
 
-        return root / safe_name(rip.disc_title, "disc") / final_name(rip.output_name, ext)
-    except ImportError:
-        return root / rip.disc_title / (rip.output_name + ext)
+    ext = ".flac" if disc_type == "cd" else ".mkv"
+    return root / safe_name(rip.disc_title, "disc") / final_name(rip.output_name, ext)
 
 
 async def run(settings: DaemonSettings, stop: asyncio.Event) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-import amphigory_daemon.main as daemon_main
 from amphigory_daemon.backends.base import DriveBackend, DriveEvent, EventSink
 from amphigory_daemon.main import Daemon
 from amphigory_protocol.disc import PublicIds
@@ -212,19 +211,6 @@ async def test_request_errors(rig: Any, backend: FakeBackend) -> None:
             await client.call(method, **params)
         assert err.value.code == code, (method, params)  # type: ignore[attr-defined]
     assert await client.call("cancel", task_id="nothing") == {"cancelled": False}
-
-
-async def test_scan_without_scanner_is_not_available(rig: Any, backend: FakeBackend,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    _daemon, client = rig
-    monkeypatch.setattr(daemon_main, "_load", lambda module, name: None)
-    await insert(backend, client, "drive1", "movie.iso")
-    with pytest.raises(Exception) as err:
-        await client.call("scan", drive_id=D1, task_id="t1")
-    assert err.value.code == "not_available"  # type: ignore[attr-defined]
-    with pytest.raises(Exception) as err:
-        await client.call("rip", drive_id=D1, task_id="r1", fingerprint="dvd-movie.iso", title=TITLE)
-    assert err.value.code == "not_available"  # type: ignore[attr-defined]
 
 
 async def rig_with(backend: FakeBackend, identifier: Identifier, tmp_path: Any, **kw: Any) -> tuple[Daemon, FakeClient]:
