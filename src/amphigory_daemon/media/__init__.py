@@ -11,9 +11,21 @@ from pathlib import Path
 from amphigory_daemon.media.base import DiscMedia, DiscType, MediaError
 from amphigory_daemon.media.cdimage import CueMedia, TocMedia, read_drive_toc
 from amphigory_daemon.media.folder import FolderMedia
-from amphigory_daemon.media.iso import IsoMedia, is_block_device
+from amphigory_daemon.media.iso import IsoMedia, is_block_device, open_image
+from amphigory_daemon.media.udf import UdfError, UdfMedia
 
-__all__ = ["CueMedia", "DiscMedia", "DiscType", "FolderMedia", "IsoMedia", "MediaError", "TocMedia", "open_disc"]
+__all__ = [
+    "CueMedia",
+    "DiscMedia",
+    "DiscType",
+    "FolderMedia",
+    "IsoMedia",
+    "MediaError",
+    "TocMedia",
+    "UdfError",
+    "UdfMedia",
+    "open_disc",
+]
 
 SHEET_SUFFIXES = (".cue", ".toc")
 
@@ -37,13 +49,13 @@ def open_disc(path: str | Path) -> DiscMedia:
         raise MediaError(f"{p} is a raw CD image without its sheet: open the .cue (or .toc) that describes it")
     if not p.is_file():
         raise MediaError(f"{p} is not a file, folder or block device")
-    return IsoMedia(p)
+    return open_image(p)
 
 
 def _open_device(device: Path) -> DiscMedia:
-    """A drive or loop device: its filesystem (DVD, bridged BD) when it has one, else an audio CD's TOC."""
+    """A drive or loop device: its filesystem (DVD, Blu-ray) when it has one, else an audio CD's TOC."""
     try:
-        return IsoMedia(device)
+        return open_image(device)
     except MediaError as first:
         try:
             return read_drive_toc(device)

@@ -3,7 +3,8 @@
 Files are looked up through UDF when the image has it (the filesystem players use) and through ISO 9660
 otherwise. The volume name is the UDF Primary Volume Descriptor's identifier, as libdvdread reports it,
 falling back to the ISO 9660 volume identifier. A pure UDF 2.50 image (how Blu-ray ISOs are made) has no
-ISO 9660 side, which pycdlib cannot open: that raises `MediaError` pointing at the BDMV folder form.
+ISO 9660 side, which pycdlib cannot open: `open_image` reads those (and any UDF image pycdlib refuses) with
+`media.udf.UdfMedia` instead.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import BinaryIO
 import pycdlib
 from pycdlib.pycdlibexception import PyCdlibException
 
-from amphigory_daemon.media.base import DiscType, MediaBase, MediaError, bluray_type, split_relpath
+from amphigory_daemon.media.base import DiscMedia, DiscType, MediaBase, MediaError, bluray_type, split_relpath
+from amphigory_daemon.media.udf import UdfMedia
 
 SECTOR = 2048
 _UDF_ANCHOR_SECTOR = 256
@@ -34,16 +36,20 @@ def _dstring(raw: bytes) -> str:
     return body.decode("latin-1").rstrip("\x00 ")
 
 
+class UdfOnlyImage(MediaError):
+    """An image pycdlib cannot open whose Volume Recognition Sequence names a UDF volume (NSR02/NSR03)."""
+
+
 def _udf_recognition(fp: BinaryIO) -> bool:
-    """Whether the Volume Recognition Sequence (sectors 16..) names a UDF 2.x (NSR03) volume."""
+    """Whether the Volume Recognition Sequence (sectors 16..) names a UDF volume (NSR02 or NSR03)."""
     for sector in range(16, 32):
         fp.seek(sector * SECTOR)
         head = fp.read(7)
         if len(head) < 6:
             return False
-        if head[1:6] == b"NSR03":
+        if head[1:6] in (b"NSR02", b"NSR03"):
             return True
-        if head[1:6] not in (b"BEA01", b"CD001", b"NSR02", b"BOOT2", b"CDW02"):
+        if head[1:6] not in (b"BEA01", b"CD001", b"BOOT2", b"CDW02"):
             return False
     return False
 
@@ -65,11 +71,7 @@ class IsoMedia(MediaBase):
             pure_udf = _udf_recognition(self._fp)
             self._fp.close()
             if pure_udf:
-                raise MediaError(
-                    f"{path} is a UDF 2.50 image (the form Blu-ray ISOs take), which Amphigory cannot read "
-                    "natively; extract or mount it and use its BDMV folder (folders are the supported form for "
-                    "Blu-ray images)"
-                ) from e
+                raise UdfOnlyImage(f"{path} has a UDF file system that pycdlib cannot read: {e}") from e
             raise MediaError(f"{path} is not a readable disc image (no ISO 9660 or UDF filesystem): {e}") from e
         self._udf = bool(self._iso.has_udf())
         self._top = self._find_top()
@@ -183,6 +185,14 @@ class IsoMedia(MediaBase):
         except PyCdlibException:
             pass  # never opened: nothing to release
         self._fp.close()
+
+
+def open_image(path: Path) -> DiscMedia:
+    """An image file or device: through pycdlib when it can, else (pure UDF, as Blu-rays are) through UdfMedia."""
+    try:
+        return IsoMedia(path)
+    except UdfOnlyImage:
+        return UdfMedia(path)
 
 
 def is_block_device(path: Path) -> bool:

@@ -144,13 +144,15 @@ def test_iso_without_a_video_folder(tmp_path: Path) -> None:
     _expect(iso, "holds no VIDEO_TS or BDMV")
 
 
-def test_bluray_udf250_iso_is_refused_with_the_folder_advice(shared_fixtures: Path, tmp_path: Path) -> None:
+def test_bluray_udf250_iso_opens_through_the_udf_reader(shared_fixtures: Path, tmp_path: Path) -> None:
     from udfkit.bluray import write_image
 
     src = tmp_path / "BD"
     shutil.copytree(shared_fixtures / "bluray" / "bdpl_disc1", src / "BDMV")
     write_image(str(src), str(tmp_path / "bd.iso"), "SOME_BD")
-    _expect(tmp_path / "bd.iso", "UDF 2.50", "BDMV folder")
+    with open_disc(tmp_path / "bd.iso") as media:
+        assert (media.disc_type, media.volume_name) == ("bluray", "SOME_BD")
+        assert media.read("BDMV/PLAYLIST/00000.mpls") == (src / "BDMV" / "PLAYLIST" / "00000.mpls").read_bytes()
 
 
 def test_relpaths_cannot_leave_the_disc(idiocracy: Path, idiocracy_iso: Path) -> None:
