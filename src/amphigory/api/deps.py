@@ -1,0 +1,74 @@
+"""What the API's routes take from `app.state` (see docs/internals.md), and how refusals become responses."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from amphigory.api.disc_repository import DiscRepository
+from amphigory.database import Database
+from amphigory.tasks import TaskProblem, TaskService
+from amphigory.websocket import ConnectionManager
+
+# TaskProblem codes that are not a conflict with the current state (409).
+_STATUS = {
+    "unknown_drive": 404,
+    "unknown_task": 404,
+    "unknown_track": 422,
+    "invalid_params": 422,
+    "daemon_not_connected": 503,
+    "daemon_timeout": 504,
+}
+
+
+class Problem(BaseModel):
+    """Why a request was refused: `detail` for people, `code` for programs, and any tasks it created."""
+
+    detail: str
+    code: str
+    task_ids: list[str] = []
+
+
+def problem_status(code: str) -> int:
+    return _STATUS.get(code, 409)
+
+
+async def task_problem_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The app's handler for `TaskProblem`."""
+    assert isinstance(exc, TaskProblem)
+    body = Problem(detail=exc.message, code=exc.code, task_ids=exc.task_ids)
+    return JSONResponse(body.model_dump(), status_code=problem_status(exc.code))
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI `responses=` for routes that may refuse with a `Problem`."""
+    return {status: {"model": Problem} for status in statuses}
+
+
+def _manager(request: Request) -> ConnectionManager:
+    manager: ConnectionManager = request.app.state.manager
+    return manager
+
+
+def _discs(request: Request) -> DiscRepository:
+    discs: DiscRepository = request.app.state.discs
+    return discs
+
+
+def _tasks(request: Request) -> TaskService:
+    tasks: TaskService = request.app.state.tasks
+    return tasks
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+Manager = Annotated[ConnectionManager, Depends(_manager)]
+Discs = Annotated[DiscRepository, Depends(_discs)]
+Tasks = Annotated[TaskService, Depends(_tasks)]
+Db = Annotated[Database, Depends(_db)]

@@ -1,0 +1,88 @@
+"""The webapp: `create_app(settings, manager)` wires the database, the disc repository, the task service, the
+daemon socket and the HTTP API into one FastAPI app; `app` is the module-level instance the spec's tests use.
+
+The lifespan opens the database and puts everything on `app.state` (docs/internals.md): `settings`, `manager`,
+`db`, `discs`, `tasks`. Given no settings, the app keeps its data in `$AMPHIGORY_DATA_DIR` when that is set and
+otherwise in a fresh temporary folder that is removed when the app stops, so that importing `app` (as tests do)
+never writes into the working directory. `amphigory serve` always passes settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from amphigory.api import discs, drives, health, tasks
+from amphigory.api.deps import task_problem_handler
+from amphigory.api.disc_repository import DiscRepository
+from amphigory.config import WebappSettings
+from amphigory.database import Database
+from amphigory.tasks import TaskProblem, TaskService
+from amphigory.websocket import ConnectionManager
+from amphigory.websocket import manager as default_manager
+from amphigory.websocket import router as websocket_router
+
+log = logging.getLogger(__name__)
+
+DATA_DIR_ENV = "AMPHIGORY_DATA_DIR"
+
+
+def create_app(settings: WebappSettings | None = None, manager: ConnectionManager | None = None) -> FastAPI:
+    """The webapp. `manager` defaults to the module-level `amphigory.websocket.manager`."""
+    manager = manager if manager is not None else default_manager
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            current = settings if settings is not None else _default_settings(stack)
+            db = Database(current.database_path)
+            await db.initialize()
+            stack.push_async_callback(db.close)
+            repository = DiscRepository(db)
+            service = TaskService(db, repository, manager, current.request_timeout)
+            app.state.settings = current
+            app.state.db = db
+            app.state.discs = repository
+            app.state.tasks = service
+            await service.start()
+            stack.push_async_callback(service.stop)
+            stack.push_async_callback(manager.close)
+            yield
+
+    app = FastAPI(
+        title="Amphigory",
+        summary="Drives, discs, tasks: turn a shelf of discs into a media library.",
+        lifespan=lifespan,
+    )
+    app.state.manager = manager
+    if settings is not None:
+        app.state.settings = settings
+    app.add_exception_handler(TaskProblem, task_problem_handler)
+    app.include_router(websocket_router)
+    app.include_router(drives.router)
+    app.include_router(discs.router)
+    app.include_router(tasks.router)
+    app.include_router(health.router)
+    # Pages (templates/, static/): the lead wires `amphigory.pages.router` here once it exists.
+    return app
+
+
+def _default_settings(stack: AsyncExitStack) -> WebappSettings:
+    """Settings for an app created without any: $AMPHIGORY_DATA_DIR, else a temporary folder for this run."""
+    configured = os.environ.get(DATA_DIR_ENV)
+    if configured:
+        return WebappSettings(data_dir=Path(configured))
+    folder = Path(tempfile.mkdtemp(prefix="amphigory-"))
+    stack.callback(shutil.rmtree, folder, True)
+    log.warning("no settings and no %s: keeping data in %s until the app stops", DATA_DIR_ENV, folder)
+    return WebappSettings(data_dir=folder)
+
+
+app = create_app()
