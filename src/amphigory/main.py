@@ -19,6 +19,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from amphigory import pages
 from amphigory.api import discs, drives, health, tasks
 from amphigory.api.deps import task_problem_handler
 from amphigory.api.disc_repository import DiscRepository
@@ -70,7 +71,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
     app.include_router(discs.router)
     app.include_router(tasks.router)
     app.include_router(health.router)
-    # Pages (templates/, static/): the lead wires `amphigory.pages.router` here once it exists.
+    app.include_router(pages.router)  # HTML pages and their /static files
     return app
 
 

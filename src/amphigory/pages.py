@@ -1,0 +1,160 @@
+"""The HTML pages: dashboard, disc review, queue and library, rendered by Jinja2 (autoescaped), plus their static
+files (CSS and a little JavaScript, served by the app itself so the UI works offline).
+
+Data reaches a page one way per kind of thing. What is stored (discs and their tracks) is read here from
+`app.state.discs` and rendered on the server. What is live (drives, daemons, tasks) is rendered in the browser by
+the page's script, from the JSON API and the `/ws/browser` feed, so a page never shows two versions of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, get_args
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from amphigory.api.disc_repository import DiscRepository, StoredDisc, StoredTrack
+from amphigory_protocol.disc import TitleType
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+# The classifications whose titles a review preselects until the person has saved choices of their own.
+PRESELECTED = ("main_feature", "alternate_feature", "episode")
+TITLE_TYPES: tuple[str, ...] = get_args(TitleType)
+_MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+def format_duration(seconds: float | None) -> str:
+    """`h:mm:ss` (a title's running time); an em dash when unknown."""
+    if seconds is None:
+        return "—"
+    total = max(0, round(seconds))
+    return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+
+def format_size(size: int | None) -> str:
+    """Bytes in the largest unit that keeps the number below 1024 (`4.2 GB`); an em dash when unknown."""
+    if size is None:
+        return "—"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def label(kind: str | None) -> str:
+    """A classification or type as words: `main_feature` -> `main feature`, `bluray` -> `Blu-ray`."""
+    if not kind:
+        return "—"
+    return {"bluray": "Blu-ray", "dvd": "DVD", "cd": "CD", "uhd": "UHD Blu-ray"}.get(kind, kind.replace("_", " "))
+
+
+def track_status(status: str | None) -> str:
+    """A track's rip status as words (`pending` -> `not ripped`)."""
+    return "not ripped" if status in (None, "pending") else label(status)
+
+
+def languages(streams: Sequence[object]) -> str:
+    """The distinct languages of a title's streams, in order (`en, fr`); `none` for a title without any."""
+    seen: list[str] = []
+    for stream in streams:
+        lang = getattr(stream, "language", "") or "und"
+        if lang not in seen:
+            seen.append(lang)
+    return ", ".join(seen) if seen else "none"
+
+
+templates.env.filters["duration"] = format_duration
+templates.env.filters["size"] = format_size
+templates.env.filters["label"] = label
+templates.env.filters["languages"] = languages
+templates.env.filters["track_status"] = track_status
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One title on the review page: the stored track and what the form starts with."""
+
+    track: StoredTrack
+    checked: bool
+    type: str
+
+
+def review_rows(disc: StoredDisc) -> tuple[list[ReviewRow], list[ReviewRow]]:
+    """The disc's present titles for review, split into (titles, duplicates).
+
+    Until the person has saved choices since the last scan (`updated_at` still equals `scanned_at`), main features,
+    alternate features and episodes start selected; afterwards the stored selection is what it says.
+    """
+    untouched = disc.updated_at is not None and disc.updated_at == disc.scanned_at
+    titles: list[ReviewRow] = []
+    duplicates: list[ReviewRow] = []
+    for track in disc.tracks:
+        if not track.present:
+            continue
+        checked = track.selected or (untouched and track.classification in PRESELECTED)
+        row = ReviewRow(track, checked, track.track_type or track.classification)
+        (duplicates if track.classification == "duplicate" else titles).append(row)
+    return titles, duplicates
+
+
+def _discs(request: Request) -> DiscRepository:
+    discs: DiscRepository = request.app.state.discs
+    return discs
+
+
+@router.get("/", response_class=HTMLResponse)
+async def dashboard(request: Request) -> Response:
+    """Every drive of every connected daemon, live (rendered by dashboard.js from the browser feed)."""
+    return templates.TemplateResponse(request, "dashboard.html", {"page": "dashboard"})
+
+
+@router.get("/discs/{fingerprint}", response_class=HTMLResponse)
+async def disc_review(request: Request, fingerprint: str) -> Response:
+    """A stored disc's titles, to choose, name and rip (404 page when the disc was never scanned)."""
+    disc = await _discs(request).get(fingerprint)
+    if disc is None:
+        unknown = {"page": "disc", "fingerprint": fingerprint}
+        return templates.TemplateResponse(request, "disc_unknown.html", unknown, status_code=404)
+    titles, duplicates = review_rows(disc)
+    context: dict[str, Any] = {
+        "page": "disc", "disc": disc, "titles": titles, "duplicates": duplicates, "types": TITLE_TYPES,
+    }
+    return templates.TemplateResponse(request, "disc.html", context)
+
+
+@router.get("/queue", response_class=HTMLResponse)
+async def queue(request: Request) -> Response:
+    """Tasks by status, live (rendered by queue.js from /api/tasks and the browser feed)."""
+    return templates.TemplateResponse(request, "queue.html", {"page": "queue"})
+
+
+@router.get("/library", response_class=HTMLResponse)
+async def library(request: Request, q: Annotated[str, Query(max_length=200)] = "") -> Response:
+    """Every disc seen, newest first, or those matching `q`, with their tracks and where their files are."""
+    repository = _discs(request)
+    query = q.strip()
+    summaries = await repository.list_discs(query or None, limit=200)
+    stored = await repository.get_many(s.fingerprint for s in summaries)
+    discs = [stored[s.fingerprint] for s in summaries if s.fingerprint in stored]
+    context: dict[str, Any] = {"page": "library", "discs": discs, "q": query}
+    return templates.TemplateResponse(request, "library.html", context)
+
+
+@router.get("/static/{name}")
+async def static_file(name: str) -> Response:
+    """A file of static/ (flat: no sub-folders, so no path can leave it)."""
+    path = STATIC_DIR / name
+    if "/" in name or name.startswith(".") or path.suffix not in _MEDIA_TYPES or not path.is_file():
+        raise HTTPException(status_code=404, detail="no such static file")
+    return FileResponse(path, media_type=_MEDIA_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})

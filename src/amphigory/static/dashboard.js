@@ -1,0 +1,253 @@
+"use strict";
+// The dashboard: every drive of every connected daemon, kept live from /ws/browser. The feed's snapshot replaces
+// everything (so a reconnect after a webapp restart re-renders from scratch); `drive`, `drive_removed`, `daemon`
+// and `disc` messages change one thing each. Whether a disc is known (and its stored title) comes from
+// /api/discs/{fingerprint}, asked once per fingerprint.
+
+(() => {
+  const { el, api, openFeed, deviceName, relativeTime, discType, words, progressBar, setProgress } = Amphigory;
+  const drivesBox = document.getElementById("drives");
+  const daemonsBox = document.getElementById("daemons");
+  const announce = document.getElementById("announce");
+
+  const drives = new Map(); // drive_id -> drive dict
+  const daemons = new Map(); // daemon_id -> daemon info
+  const cards = new Map(); // drive_id -> card element
+  const known = new Map(); // fingerprint -> stored disc summary {title, year} | null (unknown) | "pending"
+  const STATE_WORDS = { empty: "Empty", disc_inserted: "Disc inserted", scanning: "Scanning", scanned: "Scanned",
+    ripping: "Ripping" };
+
+  function say(text) { announce.textContent = text; }
+
+  // -- known discs ----------------------------------------------------------------------------------------------
+
+  async function lookUp(fingerprint) {
+    if (!fingerprint || known.has(fingerprint)) return;
+    known.set(fingerprint, "pending");
+    try {
+      const body = await api("GET", `/api/discs?q=${encodeURIComponent(fingerprint)}&limit=50`);
+      const disc = body.discs.find((d) => d.fingerprint === fingerprint);
+      known.set(fingerprint, disc ? { title: disc.title, year: disc.year } : null);
+    } catch (err) {
+      known.delete(fingerprint);
+      return;
+    }
+    for (const drive of drives.values()) if (drive.fingerprint === fingerprint) renderDrive(drive);
+  }
+
+  // -- drive cards ----------------------------------------------------------------------------------------------
+
+  function createCard(drive) {
+    const id = drive.drive_id;
+    const heading = el("h3", { className: "disc-name", id: `drive-${cards.size}-title` });
+    const card = el("article", { className: "drive-card", "aria-labelledby": heading.id, dataset: { driveId: id } },
+      el("header", { className: "card-head" },
+        el("div", { className: "card-title" },
+          heading,
+          el("p", { className: "drive-name" })),
+        el("span", { className: "state-badge" })),
+      el("dl", { className: "facts" },
+        el("div", { className: "fact-type" }, el("dt", { text: "Type" }), el("dd")),
+        el("div", { className: "fact-label" }, el("dt", { text: "Volume label" }), el("dd")),
+        el("div", { className: "fact-fingerprint" }, el("dt", { text: "Fingerprint" }), el("dd", {}, el("code")))),
+      el("div", { className: "progress", hidden: true },
+        el("div", { className: "progress-text" },
+          el("span", { className: "progress-label" }),
+          el("span", { className: "progress-value" })),
+        progressBar("Progress")),
+      el("p", { className: "card-error", role: "alert", hidden: true }),
+      el("div", { className: "card-actions" },
+        el("button", { type: "button", className: "button primary", dataset: { action: "scan" }, text: "Scan" }),
+        el("a", { className: "button", dataset: { action: "review" }, text: "Review" }),
+        el("button", { type: "button", className: "button ghost", dataset: { action: "eject" }, text: "Eject" })));
+    card.querySelector("[data-action=scan]").addEventListener("click", () => act(id, "scan"));
+    card.querySelector("[data-action=eject]").addEventListener("click", () => act(id, "eject"));
+    return card;
+  }
+
+  function renderDrive(drive) {
+    let card = cards.get(drive.drive_id);
+    if (!card) {
+      card = createCard(drive);
+      cards.set(drive.drive_id, card);
+      placeCards();
+    }
+    const state = drive.state || "empty";
+    const hasDisc = state !== "empty";
+    const stored = drive.fingerprint ? known.get(drive.fingerprint) : undefined;
+    const isKnown = stored && stored !== "pending";
+    card.dataset.state = state;
+    card.dataset.fingerprint = drive.fingerprint || "";
+    card.dataset.known = isKnown ? "true" : "false";
+
+    const title = !hasDisc ? "No disc" : isKnown ? stored.title + (stored.year ? ` (${stored.year})` : "")
+      : drive.disc_volume || "Disc without a label";
+    card.querySelector(".disc-name").textContent = title;
+    card.querySelector(".drive-name").textContent = `Drive “${deviceName(drive.device)}” on ${drive.daemon_id}`;
+    const badge = card.querySelector(".state-badge");
+    badge.textContent = STATE_WORDS[state] || words(state);
+    badge.dataset.state = state;
+
+    const facts = card.querySelector(".facts");
+    facts.hidden = !hasDisc;
+    facts.querySelector(".fact-type dd").textContent = discType(drive.disc_type)
+      + (isKnown ? " · known disc" : stored === null ? " · new disc" : "");
+    facts.querySelector(".fact-label dd").textContent = drive.disc_volume || "—";
+    const code = facts.querySelector(".fact-fingerprint code");
+    code.textContent = drive.fingerprint ? `${drive.fingerprint.slice(0, 16)}…` : "—";
+    code.title = drive.fingerprint || "";
+
+    renderProgress(card, drive);
+    const error = card.querySelector(".card-error");
+    const problem = drive.scan_error || drive.rip_error;
+    error.hidden = !problem;
+    error.textContent = problem ? `Last ${drive.scan_error ? "scan" : "rip"} failed: ${problem}` : "";
+
+    const busy = state === "scanning" || state === "ripping";
+    card.querySelector("[data-action=scan]").disabled = !hasDisc || busy || !drive.fingerprint;
+    card.querySelector("[data-action=scan]").textContent = isKnown || state === "scanned" ? "Rescan" : "Scan";
+    const review = card.querySelector("[data-action=review]");
+    const canReview = drive.fingerprint && (isKnown || state === "scanned");
+    if (canReview) {
+      review.href = `/discs/${encodeURIComponent(drive.fingerprint)}`;
+      review.removeAttribute("aria-disabled");
+    } else {
+      review.removeAttribute("href");
+      review.setAttribute("aria-disabled", "true");
+    }
+    card.querySelector("[data-action=eject]").disabled = !hasDisc || busy;
+    if (drive.fingerprint) lookUp(drive.fingerprint);
+  }
+
+  function renderProgress(card, drive) {
+    const box = card.querySelector(".progress");
+    let label = null;
+    let percent = 0;
+    if (drive.state === "scanning") {
+      label = "Scanning";
+      percent = drive.scan_progress || 0;
+    } else if (drive.state === "ripping") {
+      label = drive.rip_track_number != null ? `Ripping title ${drive.rip_track_number}` : "Ripping";
+      percent = drive.rip_progress || 0;
+    }
+    box.hidden = label === null;
+    if (label === null) return;
+    box.querySelector(".progress-label").textContent = label;
+    box.querySelector(".progress-value").textContent = `${Math.round(percent)}%`;
+    setProgress(box.querySelector(".bar"), percent, `${label}: ${Math.round(percent)}%`);
+  }
+
+  function placeCards() {
+    const ordered = [...cards.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, card]) => card);
+    drivesBox.replaceChildren(...ordered);
+    if (!ordered.length) {
+      drivesBox.append(el("p", { className: "empty", text: daemons.size
+        ? "The connected daemons have no drives." : "No daemon is connected. Start one with `amphigory daemon`." }));
+    }
+    drivesBox.setAttribute("aria-busy", "false");
+  }
+
+  async function act(driveId, action) {
+    const card = cards.get(driveId);
+    const error = card && card.querySelector(".card-error");
+    const button = card && card.querySelector(`[data-action=${action}]`);
+    if (button) button.disabled = true;
+    try {
+      await api("POST", `/api/drives/${encodeURIComponent(driveId)}/${action}`);
+      say(action === "scan" ? "Scan started." : "Disc ejected.");
+    } catch (err) {
+      if (error) {
+        error.hidden = false;
+        error.textContent = `Could not ${action}: ${err.message}`;
+      }
+      if (button) button.disabled = false;
+    }
+  }
+
+  // -- daemons --------------------------------------------------------------------------------------------------
+
+  function renderDaemons() {
+    const items = [...daemons.values()].sort((a, b) => a.daemon_id.localeCompare(b.daemon_id)).map((d) => {
+      const count = [...drives.values()].filter((x) => x.daemon_id === d.daemon_id).length;
+      return el("li", { className: "daemon", dataset: { daemonId: d.daemon_id } },
+        el("span", { className: "dot", "aria-hidden": "true" }),
+        el("span", { className: "daemon-id", text: d.daemon_id }),
+        el("span", { className: "muted", text: `v${d.version || "?"} · ${count} drive${count === 1 ? "" : "s"}` }),
+        el("span", { className: "muted last-seen" }, "last seen ",
+          el("time", { datetime: d.last_seen, text: relativeTime(d.last_seen) })));
+    });
+    daemonsBox.replaceChildren(...(items.length ? items : [el("li", { className: "empty", text: "None connected." })]));
+  }
+
+  function seen(daemonId) {
+    const daemon = daemons.get(daemonId);
+    if (!daemon) return;
+    daemon.last_seen = new Date().toISOString();
+    for (const item of daemonsBox.children) {
+      if (item.dataset.daemonId !== daemonId) continue;
+      const time = item.querySelector("time");
+      time.dateTime = daemon.last_seen;
+      time.textContent = relativeTime(daemon.last_seen);
+    }
+  }
+
+  setInterval(() => {
+    for (const time of daemonsBox.querySelectorAll("time")) time.textContent = relativeTime(time.dateTime);
+  }, 5000);
+
+  // -- the feed -------------------------------------------------------------------------------------------------
+
+  function onMessage(msg) {
+    switch (msg.type) {
+      case "snapshot":
+        drives.clear();
+        daemons.clear();
+        cards.clear();
+        for (const d of msg.daemons || []) daemons.set(d.daemon_id, d);
+        for (const d of msg.drives || []) drives.set(d.drive_id, d);
+        placeCards();
+        for (const d of drives.values()) renderDrive(d);
+        renderDaemons();
+        break;
+      case "drive": {
+        const before = drives.get(msg.drive.drive_id);
+        drives.set(msg.drive.drive_id, msg.drive);
+        seen(msg.daemon_id || msg.drive.daemon_id);
+        renderDrive(msg.drive);
+        if (!before) renderDaemons();
+        if (before && before.state === "empty" && msg.drive.state !== "empty") {
+          say(`Disc inserted: ${msg.drive.disc_volume || "no label"}`);
+        }
+        break;
+      }
+      case "drive_removed":
+        drives.delete(msg.drive_id);
+        cards.delete(msg.drive_id);
+        placeCards();
+        renderDaemons();
+        break;
+      case "daemon":
+        if (msg.connected) daemons.set(msg.daemon.daemon_id, msg.daemon);
+        else {
+          daemons.delete(msg.daemon.daemon_id);
+          for (const [id, d] of drives) {
+            if (d.daemon_id === msg.daemon.daemon_id) { drives.delete(id); cards.delete(id); }
+          }
+          placeCards();
+        }
+        renderDaemons();
+        break;
+      case "event":
+        if (msg.event && msg.event.daemon_id) seen(msg.event.daemon_id);
+        break;
+      case "disc":
+        known.delete(msg.fingerprint);
+        lookUp(msg.fingerprint);
+        break;
+      default:
+        break;
+    }
+  }
+
+  openFeed({ onMessage });
+})();

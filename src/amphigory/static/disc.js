@@ -1,0 +1,177 @@
+"use strict";
+// The disc review: save the person's choices (PATCH /api/discs/{fingerprint}), then rip the selected titles on the
+// drive that holds the disc now (found in /api/drives). The feed keeps the "in drive" line and each title's rip
+// status live.
+
+(() => {
+  const { el, api, openFeed, errorWords, deviceName, progressBar, setProgress } = Amphigory;
+  const form = document.getElementById("review");
+  const fingerprint = form.dataset.fingerprint;
+  const driveStatus = document.getElementById("drive-status");
+  const ripStatus = document.getElementById("rip-status");
+  const ripButton = document.getElementById("rip-selected");
+  const saveButton = document.getElementById("save-only");
+  const countText = document.getElementById("selected-count");
+  const drives = new Map(); // drive_id -> drive (from the feed)
+
+  function rows() { return [...form.querySelectorAll("tr[data-track]")]; }
+  function checkbox(row) { return row.querySelector("input[type=checkbox]"); }
+
+  function updateCount() {
+    const n = rows().filter((row) => checkbox(row).checked).length;
+    countText.textContent = n === 1 ? "1 title selected" : `${n} titles selected`;
+    for (const row of rows()) row.classList.toggle("is-selected", checkbox(row).checked);
+  }
+
+  function report(kind, ...parts) {
+    ripStatus.hidden = false;
+    ripStatus.dataset.kind = kind;
+    ripStatus.replaceChildren(...parts);
+  }
+
+  // -- which drive holds the disc --------------------------------------------------------------------------------
+
+  function holder() {
+    return [...drives.values()].find((d) => d.fingerprint === fingerprint && d.state !== "empty") || null;
+  }
+
+  function showHolder() {
+    const drive = holder();
+    driveStatus.dataset.state = drive ? "present" : "absent";
+    driveStatus.textContent = drive
+      ? `This disc is in drive “${deviceName(drive.device)}” on ${drive.daemon_id}`
+        + `${drive.state === "ripping" ? " (ripping now)" : ""}.`
+      : "This disc is not in any drive. Insert it to rip; your choices can be saved meanwhile.";
+  }
+
+  // -- rip status per title -------------------------------------------------------------------------------------
+
+  function showTask(task) {
+    if (task.type !== "rip" || task.fingerprint !== fingerprint || task.track_number == null) return;
+    const row = rows().find((r) => r.dataset.track === String(task.track_number));
+    if (!row) return;
+    const cell = row.querySelector(".status");
+    const words = { queued: "queued", running: "ripping", complete: "ripped", failed: "failed", cancelled: "cancelled" };
+    cell.dataset.status = words[task.status] || task.status;
+    const parts = [el("span", { className: "status-text", text: words[task.status] || task.status })];
+    if (task.status === "running") {
+      const bar = progressBar(`Title ${task.track_number}`);
+      setProgress(bar, task.progress, `Ripping title ${task.track_number}: ${task.progress}%`);
+      parts.push(el("span", { className: "mini-progress" }, bar, el("span", { text: `${task.progress}%` })));
+    }
+    if (task.status === "failed" || task.status === "cancelled") {
+      parts.push(el("span", { className: "error-text", text: errorWords(task.error_code, task.error) }));
+    }
+    cell.replaceChildren(...parts);
+  }
+
+  // -- saving and ripping ---------------------------------------------------------------------------------------
+
+  function choices() {
+    const title = form.querySelector("#disc-title").value.trim();
+    const yearText = form.querySelector("#disc-year").value.trim();
+    const body = { tracks: [] };
+    if (title) body.title = title;
+    body.year = yearText ? Number(yearText) : null;
+    for (const row of rows()) {
+      const number = Number(row.dataset.track);
+      const name = row.querySelector("input.name").value.trim();
+      const type = row.querySelector("select.type");
+      body.tracks.push({ number, selected: checkbox(row).checked, name: name || null,
+        type: type.value === type.dataset.classified ? null : type.value });
+    }
+    return body;
+  }
+
+  async function save() {
+    const body = choices();
+    if (!body.title) throw new Error("The disc needs a title.");
+    if (body.year !== null && !(Number.isInteger(body.year) && body.year >= 1870 && body.year <= 2200)) {
+      throw new Error("The year must be a whole number between 1870 and 2200, or empty.");
+    }
+    const disc = await api("PATCH", `/api/discs/${encodeURIComponent(fingerprint)}`, body);
+    const heading = document.getElementById("disc-heading");
+    heading.replaceChildren(disc.title);
+    if (disc.year) heading.append(" ", el("span", { className: "muted", text: `(${disc.year})` }));
+    document.title = `${disc.title} · Amphigory`;
+    return body;
+  }
+
+  async function rip() {
+    const body = await save();
+    const tracks = body.tracks.filter((t) => t.selected).map((t) => t.number);
+    if (!tracks.length) {
+      report("error", "Choices saved. Select at least one title to rip.");
+      return;
+    }
+    const { drives: current } = await api("GET", "/api/drives");
+    const drive = current.find((d) => d.fingerprint === fingerprint && d.state !== "empty");
+    if (!drive) {
+      report("error", "Choices saved, but this disc is not in any drive. Insert it, then press Rip selected again.");
+      return;
+    }
+    const result = await api("POST", `/api/drives/${encodeURIComponent(drive.drive_id)}/rip`,
+      { tracks, fingerprint });
+    for (const task of result.tasks || []) showTask(task);
+    const n = result.task_ids.length;
+    report("ok", `Queued ${n} rip${n === 1 ? "" : "s"} on drive “${deviceName(drive.device)}”. `
+      + "Progress shows in the table and in the ",
+      el("a", { href: "/queue", text: "queue" }), ".");
+  }
+
+  async function run(button, work, busyText) {
+    ripButton.disabled = true;
+    saveButton.disabled = true;
+    const label = button.textContent;
+    button.textContent = busyText;
+    try {
+      await work();
+    } catch (err) {
+      report("error", err.message);
+    } finally {
+      button.textContent = label;
+      ripButton.disabled = false;
+      saveButton.disabled = false;
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    run(ripButton, rip, "Queuing…");
+  });
+  saveButton.addEventListener("click", () => run(saveButton, async () => {
+    await save();
+    report("ok", "Choices saved.");
+  }, "Saving…"));
+  form.addEventListener("change", (event) => { if (event.target.matches("input[type=checkbox]")) updateCount(); });
+  updateCount();
+
+  // -- the feed -------------------------------------------------------------------------------------------------
+
+  async function loadTasks() {
+    try {
+      const body = await api("GET", `/api/tasks?fingerprint=${encodeURIComponent(fingerprint)}&limit=500`);
+      // Oldest first, so the newest task of each title is the one left showing.
+      for (const task of [...body.tasks].reverse()) showTask(task);
+    } catch (err) { /* the statuses rendered by the server stay */ }
+  }
+
+  openFeed({
+    onOpen: loadTasks,
+    onMessage(msg) {
+      if (msg.type === "snapshot") {
+        drives.clear();
+        for (const d of msg.drives || []) drives.set(d.drive_id, d);
+        showHolder();
+      } else if (msg.type === "drive") {
+        drives.set(msg.drive.drive_id, msg.drive);
+        showHolder();
+      } else if (msg.type === "drive_removed") {
+        drives.delete(msg.drive_id);
+        showHolder();
+      } else if (msg.type === "task" && msg.task) {
+        showTask(msg.task);
+      }
+    },
+  });
+})();

@@ -1,0 +1,54 @@
+"""Fixtures of the browser tests: the real webapp and daemon (one stack per test module) and Chromium pages that
+record every dialog and script error, so a test can assert that nothing a disc supplied ever ran.
+
+Module scope, not session: Playwright's sync API keeps an event loop running while it is open, which would stop
+the asyncio tests of later modules from starting theirs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from ui_stack import Stack, Watched, chromium, running_stack
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("ui-stack")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+def watch(browser: Any, **context: Any) -> Iterator[Watched]:
+    ctx = browser.new_context(**context)
+    ctx.set_default_timeout(15_000)
+    page = ctx.new_page()
+    watched = Watched(page)
+
+    def on_dialog(dialog: Any) -> None:
+        watched.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda exc: watched.errors.append(str(exc)))
+    try:
+        yield watched
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def desktop(browser: Any) -> Iterator[Watched]:
+    yield from watch(browser, viewport={"width": 1280, "height": 800})
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Watched]:
+    yield from watch(browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                     has_touch=True)
