@@ -124,6 +124,18 @@ async def test_rip_lifecycle_is_recorded_per_track(repo: DiscRepository) -> None
     assert track.ripped_at is not None
 
 
+async def test_a_failed_re_rip_keeps_the_earlier_good_rip(repo: DiscRepository) -> None:
+    await repo.save_scan(scan())
+    await repo.record_rip_completed("dvd-abc", 1, "/ripped/My Movie.mkv", 42, "00" * 32)
+    await repo.record_rip_queued("dvd-abc", 1)
+    await repo.record_rip_started("dvd-abc", 1, "/ripped/My Movie (2).mkv")
+    await repo.record_rip_failed("dvd-abc", 1, "a file with that name is already there")
+    track = (await repo.get("dvd-abc")).track(1)  # type: ignore[union-attr]
+    assert track is not None
+    assert (track.status, track.ripped_path, track.rip_error) == (
+        "ripped", "/ripped/My Movie.mkv", "a file with that name is already there")
+
+
 async def test_list_and_search_by_title_volume_and_fingerprint(repo: DiscRepository) -> None:
     await repo.save_scan(scan("dvd-1", "ALIEN_1979"))
     await repo.save_scan(scan("dvd-2", "BLADE_RUNNER"))

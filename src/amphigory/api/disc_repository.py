@@ -214,8 +214,9 @@ class DiscRepository:
         await self._set_track(fingerprint, number, status="queued", rip_error=None)
 
     async def record_rip_started(self, fingerprint: str, number: int, path: str | None) -> None:
-        await self._set_track(fingerprint, number, status="ripping", rip_started_at=now(), rip_error=None,
-                              ripped_path=path)
+        # `path` is where the daemon plans to write; `ripped_path` only ever names a finished, verified file
+        # (a re-rip must not make an earlier good rip look lost).
+        await self._set_track(fingerprint, number, status="ripping", rip_started_at=now(), rip_error=None)
 
     async def record_rip_completed(
         self, fingerprint: str, number: int, path: str | None, size_bytes: int | None, sha256: str | None
@@ -224,7 +225,14 @@ class DiscRepository:
                               rip_sha256=sha256, ripped_at=now(), rip_error=None)
 
     async def record_rip_failed(self, fingerprint: str, number: int, error: str) -> None:
-        await self._set_track(fingerprint, number, status="failed", rip_error=error)
+        """A failed attempt; a track that was ripped before stays `ripped` (its file is still there)."""
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "UPDATE tracks SET status = CASE WHEN ripped_at IS NOT NULL THEN 'ripped' ELSE 'failed' END, "
+                "rip_error = ? WHERE track_number = ? AND disc_id = (SELECT id FROM discs WHERE fingerprint = ?)",
+                (error, number, fingerprint),
+            )
+            self._forget(fingerprint)
 
     async def _set_track(self, fingerprint: str, number: int, **values: Any) -> None:
         async with self.db.connection() as conn:
