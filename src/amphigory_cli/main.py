@@ -14,7 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="amphigory",
         description="Turn a shelf of DVDs, Blu-rays and audio CDs into a clean media library.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{serve,daemon,demo,scan}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{serve,daemon,demo,scan,rip}")
 
     serve = sub.add_parser("serve", help="run the webapp (HTTP API, pages, daemon socket)")
     cfg.add_options(serve, cfg.SERVE_OPTIONS)
@@ -33,6 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("path", help="disc image, disc folder, .cue file or MakeMKV robot log")
     scan.add_argument("--json", action="store_true", help="print the full scan result as JSON")
+
+    rip = sub.add_parser("rip", help="rip one title of a disc here, showing progress (the daemon's engine)")
+    rip.add_argument("path", help="disc image, disc folder or .cue file")
+    rip.add_argument("--title", type=int, required=True, help="title number (as `amphigory scan` lists them)")
+    rip.add_argument("--output", default=".", help="output root folder (default: the current folder)")
+    rip.add_argument("--name", default=None, help="file name without extension (default: 'title NN')")
     return parser
 
 
@@ -54,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from amphigory_cli.scan import run_scan
 
         return run_scan(args.path, as_json=args.json)
+    if args.command == "rip":
+        from amphigory_cli.rip import run_rip
+
+        return run_rip(args.path, args.title, args.output, args.name)
     raise AssertionError(args.command)
 
 
