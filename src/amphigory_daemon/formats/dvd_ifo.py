@@ -3,7 +3,9 @@
 The layout is libdvdread's (ifo_types.h): the VMGI's title table (TT_SRPT) names each title's title set (VTS)
 and its number inside it (TTN); each VTSI holds the stream attributes, the chapter table (VTS_PTT_SRPT: chapter
 -> program chain and program) and the program chains (VTS_PGCI) with their cells. A title's length is its first
-PGC's BCD playback time, the way lsdvd reports it. Every read is bounds-checked, so malformed input raises
+PGC's BCD playback time, the way lsdvd reports it. A title lists only the title set's audio and subpicture streams
+its first PGC enables (the PGC's stream-control tables, bit 15 and bit 31), keeping each stream's index in the
+title set. Every read is bounds-checked, so malformed input raises
 `DvdIfoError` and nothing else.
 """
 
@@ -27,6 +29,8 @@ _PGCI_SRP = struct.Struct(">BBHI")  # 8 bytes
 _CELL_PLAYBACK = struct.Struct(">BBBBIIIII")  # 24 bytes
 _CELL_POSITION = struct.Struct(">HBB")  # 4 bytes
 _PGC_HEAD = struct.Struct(">HBBI")  # reserved, programs, cells, playback time
+_AUDIO_CONTROL = struct.Struct(">8H")  # at PGC + 0x0C; bit 15: the stream is available in this PGC
+_SUBPICTURE_CONTROL = struct.Struct(">32I")  # at PGC + 0x1C; bit 31: the stream is available in this PGC
 
 _AUDIO_CODECS = {0: "ac3", 2: "mpeg1", 3: "mpeg2", 4: "lpcm", 6: "dts"}
 _FRAME_RATES = {1: 25, 3: 30}  # frame-rate code in the top bits of a BCD time -> nominal frames per second
@@ -99,13 +103,15 @@ class DvdChapter:
 
 @dataclass(frozen=True, slots=True)
 class DvdPgc:
-    """A program chain: its BCD length, the entry cell of each program, and its cells."""
+    """A program chain: its BCD length, the entry cell of each program, its cells, and which streams it enables."""
 
     number: int
     duration_ms: int
     frame_rate: float | None
     program_cells: tuple[int, ...]
     cells: tuple[DvdCell, ...]
+    audio_enabled: frozenset[int] = frozenset()  # indexes into the VTS's audio streams
+    subtitles_enabled: frozenset[int] = frozenset()  # indexes into the VTS's subpicture streams
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +159,7 @@ class DvdSegment:
 
 @dataclass(frozen=True, slots=True)
 class DvdTitle:
-    """One playable title, as lsdvd sees it: length from its first PGC; cells of all its PGCs in play order."""
+    """One playable title, as lsdvd sees it: length and streams from its first PGC; cells of all its PGCs in order."""
 
     number: int
     vts: int
@@ -320,8 +326,18 @@ def _pgc(data: bytes, offset: int, number: int) -> DvdPgc:
             cells.append(DvdCell(n, q[0], q[2], start, ms, p[5], p[8], block))
             if block < 2:  # later cells of an angle block play instead of the first, not after it
                 start += ms
+    audio = _at(_AUDIO_CONTROL, data, offset + 0x0C, f"PGC {number} audio control")
+    subpictures = _at(_SUBPICTURE_CONTROL, data, offset + 0x1C, f"PGC {number} subpicture control")
     ms, fps = dvd_time_ms(time)
-    return DvdPgc(number, ms, fps, entry_cells, tuple(cells))
+    return DvdPgc(
+        number,
+        ms,
+        fps,
+        entry_cells,
+        tuple(cells),
+        frozenset(i for i, control in enumerate(audio) if control & 0x8000),
+        frozenset(i for i, control in enumerate(subpictures) if control & 0x8000_0000),
+    )
 
 
 def _pgcs(data: bytes) -> tuple[DvdPgc, ...]:
@@ -370,8 +386,8 @@ def _title(entry: DvdTitleEntry, vts: DvdVts, chapters: tuple[DvdChapter, ...]) 
         chapter_count=entry.chapters,
         angles=entry.angles,
         video=vts.video,
-        audio=vts.audio,
-        subtitles=vts.subtitles,
+        audio=tuple(a for a in vts.audio if a.index in pgc.audio_enabled),
+        subtitles=tuple(s for s in vts.subtitles if s.index in pgc.subtitles_enabled),
         chapters=chapters,
         cells=tuple(cell for n in pgc_numbers for cell in vts.pgcs[n - 1].cells),
     )

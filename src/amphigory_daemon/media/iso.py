@@ -16,9 +16,6 @@ import struct
 from pathlib import Path
 from typing import BinaryIO
 
-import pycdlib
-from pycdlib.pycdlibexception import PyCdlibException
-
 from amphigory_daemon.media.base import DiscMedia, DiscType, MediaBase, MediaError, bluray_type, split_relpath
 from amphigory_daemon.media.udf import UdfMedia
 
@@ -58,6 +55,9 @@ class IsoMedia(MediaBase):
     """A disc image (or device) with a UDF and/or ISO 9660 filesystem holding VIDEO_TS or BDMV."""
 
     def __init__(self, path: Path) -> None:
+        import pycdlib  # imported here, not at module level: only an opened image pays for it (~50 ms)
+        from pycdlib.pycdlibexception import PyCdlibException
+
         self._source = path
         try:
             self._fp: BinaryIO = open(path, "rb")  # noqa: SIM115 - held until close()
@@ -117,6 +117,8 @@ class IsoMedia(MediaBase):
 
     def _entries(self, disc_path: str) -> dict[str, str]:
         """A directory's entries: the name a person reads -> the identifier the image stores (ISO ``;1``)."""
+        from pycdlib.pycdlibexception import PyCdlibException
+
         cached = self._dirs.get(disc_path)
         if cached is not None:
             return cached
@@ -155,6 +157,8 @@ class IsoMedia(MediaBase):
         return {"udf_path" if self._udf else "iso_path": path}
 
     def read(self, relpath: str) -> bytes:
+        from pycdlib.pycdlibexception import PyCdlibException
+
         args = self._record_args(relpath)
         out = io.BytesIO()
         try:
@@ -170,6 +174,8 @@ class IsoMedia(MediaBase):
         return sorted(self._entries(path))
 
     def size(self, relpath: str) -> int:
+        from pycdlib.pycdlibexception import PyCdlibException
+
         args = self._record_args(relpath)
         try:
             return int(self._iso.get_record(**args).get_data_length())
@@ -180,6 +186,8 @@ class IsoMedia(MediaBase):
         return self._disc_path(relpath) is not None
 
     def close(self) -> None:
+        from pycdlib.pycdlibexception import PyCdlibException
+
         try:
             self._iso.close()
         except PyCdlibException:

@@ -12,9 +12,11 @@ The rules, applied in this order to the titles of one disc:
 3. **Episodes.** Three or more remaining titles of 18-65 minutes whose lengths lie within -20 % / +30 % of
    their median make a series disc: they are ``episode``; so are titles of about half that length that have
    chapters (single episodes next to double ones). A series disc has no main feature.
-4. **Main feature.** Otherwise the best-ranked title among the longest (within 1 %) is the ``main_feature``
-   when it runs at least an hour, or at least 20 minutes with nothing else over 5 minutes on the disc (a short
-   film alone on its disc). A bonus disc, whose longest title is a 23-minute documentary among others, has none.
+4. **Main feature.** Otherwise, among the longest titles (within 1 %), the first angle with the most chapters
+   (then the rest of the ranking above) is the ``main_feature``: a few seconds of length say less than a chapter
+   list, and a one-chapter angle playlist a little longer than the film is not the film. It must run at least
+   an hour, or at least 20 minutes with nothing else over 5 minutes on the disc (a short film alone on its disc).
+   A bonus disc, whose longest title is a 23-minute documentary among others, has none.
 5. **Alternate features.** Other titles within 15 % of the main's length, with a different segment map, are
    ``alternate_feature`` (another cut, another angle, another language's credits).
 6. **The rest.** Under 15 s: ``other`` (logos, menus). Names containing trailer/teaser/spot, deleted,
@@ -29,8 +31,10 @@ from __future__ import annotations
 import statistics
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from amphigory_daemon.formats.makemkv import MakemkvTitle
+if TYPE_CHECKING:  # the native scan classifies without loading the MakeMKV reader
+    from amphigory_daemon.formats.makemkv import MakemkvTitle
 
 TYPES = (
     "main_feature",
@@ -113,6 +117,11 @@ def _rank(t: TitleFacts) -> tuple[int, int, int, int, int, int, int]:
         -(t.size_bytes or 0),
         t.number,
     )
+
+
+def _main_rank(t: TitleFacts) -> tuple[int, ...]:
+    """Sort key among titles of nearly the same length: first angle, then more chapters, then `_rank`."""
+    return ((t.angle or 1), -(t.chapters or 0), *_rank(t))
 
 
 def _same_content(a: TitleFacts, b: TitleFacts) -> bool:
@@ -225,7 +234,7 @@ def _main(titles: Sequence[TitleFacts]) -> TitleFacts | None:
     if flagged:
         return min(flagged, key=_rank)
     longest = max(t.duration_seconds for t in titles)
-    best = min((t for t in titles if t.duration_seconds >= 0.99 * longest), key=_rank)
+    best = min((t for t in titles if t.duration_seconds >= 0.99 * longest), key=_main_rank)
     if best.duration_seconds >= FEATURE_MIN:
         return best
     alone = all(t is best or t.duration_seconds < 300 for t in titles)

@@ -23,7 +23,6 @@ from amphigory_daemon.formats.errors import FormatError
 from amphigory_daemon.media import DiscMedia, MediaError, open_disc
 from amphigory_daemon.scan.classify import Classification as Verdict
 from amphigory_daemon.scan.classify import TitleFacts, classify_titles
-from amphigory_daemon.scan.makemkv import MakemkvScanError, parse_makemkv_log, scan_result_from_makemkv
 from amphigory_protocol.disc import (
     AudioStream,
     Classification,
@@ -245,6 +244,12 @@ def looks_like_makemkv_log(path: Path) -> bool:
 
 def scan_makemkv_log(path: Path) -> ScanResult:
     """The scan result a saved ``makemkvcon -r info`` log describes (backend ``makemkv``), via `scan.makemkv`."""
+    from amphigory_daemon.scan.makemkv import (  # only a log pays for the MakeMKV backend
+        MakemkvScanError,
+        parse_makemkv_log,
+        scan_result_from_makemkv,
+    )
+
     started = time.perf_counter()
     if path.stat().st_size > MAX_LOG_BYTES:
         raise ScanError(f"{path} is too large to be a MakeMKV log")

@@ -84,11 +84,6 @@ def _check_dvd(result: ScanResult, lsdvd: dict[str, Any]) -> None:
         assert _sectors(title) == [(c["first_sector"], c["last_sector"]) for c in track["cell"]], where
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="formats/dvd_ifo.py gives every title its VTS's subpicture streams; lsdvd lists only those the title's "
-    "PGC enables (subpicture control, bit 31), so sample title 2 shows ['en'] where lsdvd (and the disc) has none",
-)
 @pytest.mark.parametrize("rel", [DVD_ISO, DVD_FOLDER], ids=["iso", "folder"])
 def test_dvd_subtitle_languages_agree_with_lsdvd(samples: Path, rel: Path) -> None:
     path = _disc(samples, rel)

@@ -163,11 +163,6 @@ async def test_deno_capture(fake: Fake, shared_fixtures: Path) -> None:
     assert [s.language for s in main.subtitles] == ["eng"] * 2 + ["fra"] * 2 + ["spa"] * 2 + ["fra"] * 2 + ["spa"] * 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="classify.py ranks by duration before chapters, so the 9 s longer one-chapter angle playlist "
-    "00150.mpls (title index 5) beats the 20-chapter 00001.mpls (index 4) that the fixture's source names as main",
-)
 async def test_deno_main_title(shared_fixtures: Path) -> None:
     disc = parse_info((shared_fixtures / "makemkv" / "makemkvcon-deno_demo_disc_info_bluray.txt").read_bytes())
     assert _mains(scan_result_from_makemkv(disc)) == [4]
