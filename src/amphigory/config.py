@@ -17,6 +17,9 @@ class WebappSettings:
     token: str | None = None
     # Requests to daemons that do not answer in this many seconds fail with a timeout error.
     request_timeout: float = 10.0
+    # Scan a disc as soon as it goes in when its fingerprint is not stored yet. Off for an app built in code
+    # (tests drive scans themselves); `amphigory serve` and `amphigory demo` turn it on (--auto-scan).
+    auto_scan: bool = False
 
     @property
     def database_path(self) -> Path:

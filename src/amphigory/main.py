@@ -47,7 +47,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
             await db.initialize()
             stack.push_async_callback(db.close)
             repository = DiscRepository(db)
-            service = TaskService(db, repository, manager, current.request_timeout)
+            service = TaskService(db, repository, manager, current.request_timeout, auto_scan=current.auto_scan)
             app.state.settings = current
             app.state.db = db
             app.state.discs = repository

@@ -13,6 +13,7 @@ win and the task carries on. Events only ever apply to a task of the daemon that
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -73,13 +74,17 @@ class TaskService:
     """Creates tasks, sends their requests through the `ConnectionManager`, and applies the daemons' events."""
 
     def __init__(
-        self, db: Database, discs: DiscRepository, manager: ConnectionManager, request_timeout: float | None = None
+        self, db: Database, discs: DiscRepository, manager: ConnectionManager, request_timeout: float | None = None,
+        auto_scan: bool = False,
     ) -> None:
         self.db = db
         self.discs = discs
         self.manager = manager
         self.request_timeout = request_timeout
+        # Scan a disc the moment it goes in when its fingerprint is not stored yet (a known disc needs no scan).
+        self.auto_scan = auto_scan
         self._running = False
+        self._background: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
         """Fail what the previous run left unfinished, then listen to the daemons."""
@@ -94,6 +99,8 @@ class TaskService:
     async def stop(self) -> None:
         """Stop applying events (the manager may outlive this service, e.g. the module-level one in tests)."""
         self._running = False
+        for job in list(self._background):
+            job.cancel()
         for name, callback in (("remove_listener", self.on_event),
                                ("remove_connection_listener", self.on_connection)):
             remove = getattr(self.manager, name, None)
@@ -117,11 +124,46 @@ class TaskService:
     # -- requests ----------------------------------------------------------------------------------------------
 
     async def scan(self, drive_id: str, retry_of: str | None = None) -> Task:
-        """Ask the drive's daemon to scan the disc in it; the task runs until scan_completed/scan_failed."""
+        """Ask the drive's daemon to scan the disc in it; the task runs until scan_completed/scan_failed.
+
+        Asking again while that disc's scan is still under way (a second click, or the automatic scan of a new
+        disc) returns the running task instead of a `busy` refusal."""
         drive, daemon_id = self._drive(drive_id)
-        task = await self._create("scan", daemon_id, drive_id, drive.get("fingerprint"), retry_of=retry_of)
-        await self._send(task, "scan", {"drive_id": drive_id, "task_id": task.id})
+        fingerprint = drive.get("fingerprint")
+        running = await self._active_scan(drive_id, fingerprint)
+        if running is not None and retry_of is None:
+            return running
+        task = await self._create("scan", daemon_id, drive_id, fingerprint, retry_of=retry_of)
+        return await self._start_scan(task)
+
+    async def _start_scan(self, task: Task) -> Task:
+        await self._send(task, "scan", {"drive_id": task.drive_id, "task_id": task.id})
         return await self._mark_running(task)
+
+    async def _active_scan(self, drive_id: str, fingerprint: str | None) -> Task | None:
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                "SELECT id FROM tasks WHERE type = 'scan' AND drive_id = ? AND fingerprint IS ? "
+                "AND status IN ('queued', 'running') ORDER BY created_at DESC LIMIT 1", (drive_id, fingerprint))
+            row = await cur.fetchone()
+            return await select_task(conn, row["id"]) if row is not None else None
+
+    async def _auto_scan(self, daemon_id: str, drive_id: str, fingerprint: str) -> None:
+        """A new disc went in: scan it at once unless it is known or already being scanned."""
+        if await self.discs.get(fingerprint) is not None or await self._active_scan(drive_id, fingerprint):
+            return
+        # The task row exists before this listener returns, so a Scan click right after reuses it.
+        task = await self._create("scan", daemon_id, drive_id, fingerprint, params={"automatic": True})
+
+        async def start() -> None:
+            try:
+                await self._start_scan(task)
+            except TaskProblem as problem:  # the task already failed with the reason
+                log.info("automatic scan of %s on %s: %s", fingerprint, drive_id, problem.message)
+
+        job = asyncio.ensure_future(start())
+        self._background.add(job)
+        job.add_done_callback(self._background.discard)
 
     async def rip(
         self, drive_id: str, tracks: Sequence[int], fingerprint: str | None = None,
@@ -262,8 +304,11 @@ class TaskService:
             if isinstance(task_id, str):
                 status: TaskStatus = "cancelled" if code == "cancelled" else "failed"
                 await self._finish(task_id, daemon_id, status, error=message, error_code=code)
-        # disc_inserted / disc_ejected / drive_state_changed: the manager mirrors the drive; a known disc needs
-        # nothing here (the drives API shows it as known_disc from its fingerprint).
+        elif kind is EventName.DISC_INSERTED and self.auto_scan and isinstance(fingerprint, str) and fingerprint \
+                and event.drive_id:
+            await self._auto_scan(daemon_id, event.drive_id, fingerprint)
+        # Otherwise (disc_ejected, drive_state_changed, a known disc going in) the manager mirrors the drive and
+        # the drives API shows a known disc as known_disc from its fingerprint: nothing to do here.
 
     async def _scan_completed(self, daemon_id: str, task_id: Any, fingerprint: Any, raw: Any) -> None:
         try:

@@ -68,7 +68,7 @@ async def _run(port: int, data_dir: Path, folders: list[Path], samples: Path, to
 
     stop = asyncio.Event()
     install_stop_signals(stop)
-    web = WebappSettings(host="127.0.0.1", port=port, data_dir=data_dir, token=token)
+    web = WebappSettings(host="127.0.0.1", port=port, data_dir=data_dir, token=token, auto_scan=True)
     server = _Server(uvicorn.Config(create_app(web), host=web.host, port=port, log_level="warning",
                                     ws_max_size=1024 * 1024 + 1024))
     server_task = asyncio.ensure_future(server.serve())

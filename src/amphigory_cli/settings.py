@@ -34,6 +34,16 @@ class Option:
         return "AMPHIGORY_" + self.name.upper()
 
 
+def flag(text: str) -> bool:
+    """A yes/no setting: 1/0, true/false, yes/no, on/off."""
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"not a yes/no value: {text!r}")
+
+
 HOST = Option("host", "address to listen on", "127.0.0.1")
 PORT = Option("port", "port of the webapp", DEFAULT_PORT, int)
 DATA_DIR = Option("data_dir", "data folder: amphigory.db, ripped/, library/", "data")
@@ -48,7 +58,9 @@ BACKEND = Option("backend", "drive backend: auto, image, linux or macos", "auto"
 OUTPUT_DIR = Option("output_dir", "where rips are written (default <data-dir>/ripped)")
 CONFIG = Option("config", "daemon config file (TOML)", None)
 
-SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN)
+AUTO_SCAN = Option("auto_scan", "scan a disc as soon as it goes in, unless it is known (1 or 0)", True, flag)
+
+SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN, AUTO_SCAN)
 DAEMON_OPTIONS = (WEBAPP_URL, TOKEN, IMAGE_DRIVE, DAEMON_ID, BACKEND, DATA_DIR, OUTPUT_DIR, CONFIG)
 
 
@@ -81,7 +93,8 @@ def resolve(
 
 def webapp_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> WebappSettings:
     v = resolve(args, SERVE_OPTIONS, env, {})
-    return WebappSettings(host=v["host"], port=int(v["port"]), data_dir=Path(v["data_dir"]), token=v["token"])
+    return WebappSettings(host=v["host"], port=int(v["port"]), data_dir=Path(v["data_dir"]), token=v["token"],
+                          auto_scan=bool(v["auto_scan"]))
 
 
 def default_config_path(env: Mapping[str, str] = os.environ) -> Path:
