@@ -1,5 +1,6 @@
-"""CD tracks from a cue/bin image: which bytes of which files a track is, its tags (CD-TEXT and the MusicBrainz
-disc id), and the check that the FLAC holds exactly those samples."""
+"""CD tracks from a cue/bin image or a drive: which bytes of which files a track is (for a drive, the raw PCM
+cd-paranoia reads), its tags (CD-TEXT and the MusicBrainz disc id), and the check that the FLAC holds exactly
+those samples."""
 
 from __future__ import annotations
 
@@ -8,8 +9,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from amphigory_daemon.formats.cue import CueError, CueSheet, compute_toc, parse_sheet, track_byte_ranges
+from amphigory_daemon.formats.cue import (
+    ByteRange,
+    CueError,
+    CueSheet,
+    CueTrack,
+    compute_toc,
+    parse_sheet,
+    track_byte_ranges,
+)
 from amphigory_daemon.formats.discid import DiscIdError, musicbrainz_disc_id
+from amphigory_daemon.media import MediaError
+from amphigory_daemon.media.cdimage import read_drive_toc
+from amphigory_daemon.media.iso import is_block_device
 from amphigory_daemon.rip.errors import RipError
 from amphigory_daemon.rip.models import RipJob
 from amphigory_daemon.rip.plans import PcmRange, Plan, cd_plan
@@ -49,19 +61,54 @@ def read_track(job: RipJob) -> CdTrack:
     """The track ``job`` names (``title.source["track"]``, else the title number) as read from its cue sheet."""
     cue = job.source
     sheet, sizes = _read_sheet(cue)
-    number = job.title.source.get("track", job.title.number)
-    track = next((t for t in sheet.tracks if t.number == number), None)
-    if track is None or not track.is_audio:
-        raise RipError("invalid_job", f"{cue.name} has no audio track {number}")
+    number = _number(job)
+    track = _audio_track(sheet, number, cue.name)
     kinds = {sheet.files[i.file].kind.upper() for i in track.indexes}
     if not kinds <= _RAW_FILE_KINDS:
         raise RipError("invalid_job", f"track {number} is in a {'/'.join(sorted(kinds))} file, not raw PCM")
+    spans = _spans(sheet, sizes, track.number)
+    ranges = tuple(PcmRange(cue.parent / sheet.files[r.file].name, r.start, r.end) for r in spans)
+    return CdTrack(track.number, ranges, kinds == {"MOTOROLA"}, _tags(job, sheet, sizes, track.number))
+
+
+def _number(job: RipJob) -> object:
+    return job.title.source.get("track", job.title.number)
+
+
+def _audio_track(sheet: CueSheet, number: object, where: str) -> CueTrack:
+    track = next((t for t in sheet.tracks if t.number == number), None)
+    if track is None or not track.is_audio:
+        raise RipError("invalid_job", f"{where} has no audio track {number}")
+    return track
+
+
+def _spans(sheet: CueSheet, sizes: dict[str, int], number: int) -> tuple[ByteRange, ...]:
     try:
-        spans = next(t for t in track_byte_ranges(sheet, sizes) if t.number == number).ranges
+        return next(t for t in track_byte_ranges(sheet, sizes) if t.number == number).ranges
     except CueError as exc:
         raise RipError("invalid_job", f"cannot place track {number}: {exc}") from exc
-    ranges = tuple(PcmRange(cue.parent / sheet.files[r.file].name, r.start, r.end) for r in spans)
-    return CdTrack(number, ranges, kinds == {"MOTOROLA"}, _tags(job, sheet, sizes, number))
+
+
+def is_drive(source: Path) -> bool:
+    """Whether a CD job's source is a drive (read with cd-paranoia) rather than a cue/bin image."""
+    return is_block_device(source)
+
+
+def read_drive_sheet(device: Path) -> tuple[CueSheet, dict[str, int]]:
+    """The TOC of the CD in ``device`` as a sheet (no CD-TEXT: tags come from the job), and its file sizes."""
+    try:
+        return read_drive_toc(device).cue_sheet, {}
+    except MediaError as exc:
+        raise RipError("disc_ejected" if not device.exists() else "invalid_job", str(exc)) from exc
+
+
+def drive_track(job: RipJob, pcm: Path) -> CdTrack:
+    """The track ``job`` names on the CD in its drive, to be read by cd-paranoia into ``pcm`` (raw, little-endian)."""
+    sheet, sizes = read_drive_sheet(job.source)
+    number = _number(job)
+    track = _audio_track(sheet, number, str(job.source))
+    total = sum(r.end - r.start for r in _spans(sheet, sizes, track.number))
+    return CdTrack(track.number, (PcmRange(pcm, 0, total),), False, _tags(job, sheet, sizes, track.number))
 
 
 def _tags(job: RipJob, sheet: CueSheet, sizes: dict[str, int], number: int) -> dict[str, str]:
@@ -80,9 +127,8 @@ def _tags(job: RipJob, sheet: CueSheet, sizes: dict[str, int], number: int) -> d
     return {key: value for key, value in tags.items() if value}
 
 
-def cd_plan_for(job: RipJob, tmp: Path) -> Plan:
-    """The FLAC encode of ``job``'s track."""
-    track = read_track(job)
+def track_plan(track: CdTrack, tmp: Path) -> Plan:
+    """The FLAC encode of ``track``."""
     return cd_plan(track.ranges, track.big_endian, track.tags, tmp)
 
 
@@ -99,10 +145,9 @@ def _chunks(ranges: tuple[PcmRange, ...]) -> Iterator[bytes]:
                 yield data
 
 
-async def verify_flac(job: RipJob, output: Path) -> float:
+async def verify_flac(track: CdTrack, output: Path) -> float:
     """Check the FLAC holds exactly the track's samples (count, and the MD5 FLAC keeps of its decoded PCM);
     returns its duration in seconds."""
-    track = read_track(job)
     with output.open("rb") as handle:
         info = parse_flac_streaminfo(handle.read(42))
     if info is None:

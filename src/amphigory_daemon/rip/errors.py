@@ -13,6 +13,7 @@ RipErrorCode = Literal[
     "exists",  # the output file already exists and the job does not allow another name
     "invalid_job",  # the job cannot be ripped as given (unknown source, unsafe name, missing tool)
     "fingerprint_mismatch",  # the disc is not the one the job was made for
+    "read_error",  # the drive could not read part of the disc, even after cd-paranoia's retries
 ]
 CODES: frozenset[str] = frozenset(get_args(RipErrorCode))
 

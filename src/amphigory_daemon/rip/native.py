@@ -1,5 +1,6 @@
 """The native backend: DVD titles and Blu-ray playlists remuxed to MKV and CD tracks encoded to FLAC by ffmpeg,
-straight from an image, a disc folder or a cue/bin, with progress, verification and a checksum."""
+straight from an image, a disc folder, a cue/bin or (CD, via cd-paranoia) a drive, with progress, verification
+and a checksum."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from pathlib import Path
 
 from amphigory_daemon.formats.bluray import BlurayError
 from amphigory_daemon.formats.bluray_mpls import parse_mpls, playlist_number
+from amphigory_daemon.media import MediaError, UdfMedia
 from amphigory_daemon.rip import cd
 from amphigory_daemon.rip.errors import RipError
+from amphigory_daemon.rip.grab import GRAB_SHARE, read_cd_track
 from amphigory_daemon.rip.models import RipJob, RipOutcome
 from amphigory_daemon.rip.output import OutputTarget
-from amphigory_daemon.rip.plans import Plan, bluray_plan, bluray_protocol_plan, dvd_plan, ffmpeg_argv
+from amphigory_daemon.rip.plans import Plan, bluray_image_plan, bluray_plan, dvd_plan, ffmpeg_argv
 from amphigory_daemon.rip.progress import FfmpegProgressParser
 from amphigory_daemon.rip.runner import ToolResult, run_tool
 from amphigory_daemon.rip.session import (
@@ -45,8 +48,8 @@ def _bdmv_folder(source: Path) -> Path | None:
 
 
 def plan_for(job: RipJob, tmp: Path) -> Plan:
-    """The ffmpeg run for ``job``'s title, from its ``source`` description; `RipError` ``invalid_job`` when the
-    title does not say where it lives in a way this backend can read."""
+    """The ffmpeg run for ``job``'s DVD or Blu-ray title, from its ``source`` description; `RipError`
+    ``invalid_job`` when the title does not say where it lives in a way this backend can read."""
     where = job.title.source
     kind = where.get("kind") or job.disc_type
     if kind == "dvd":
@@ -54,9 +57,11 @@ def plan_for(job: RipJob, tmp: Path) -> Plan:
         return dvd_plan(job.source, number, job.title.duration_seconds, _int(where.get("angle")))
     if kind in ("bluray", "uhd"):
         return _bluray(job, where.get("playlist"), tmp)
-    if kind == "cd":
-        return cd.cd_plan_for(job, tmp)
     raise RipError("invalid_job", f"the native ripper cannot read a title whose source is {where!r}")
+
+
+def _is_cd(job: RipJob) -> bool:
+    return (job.title.source.get("kind") or job.disc_type) == "cd"
 
 
 def _bluray(job: RipJob, playlist: object, tmp: Path) -> Plan:
@@ -64,8 +69,8 @@ def _bluray(job: RipJob, playlist: object, tmp: Path) -> Plan:
         raise RipError("invalid_job", "a Blu-ray title needs source.playlist")
     name = f"{int(playlist):05d}.mpls" if isinstance(playlist, int) else playlist
     bdmv = _bdmv_folder(job.source)
-    if bdmv is None:  # an image: libbluray reads inside it
-        return bluray_protocol_plan(job.source, playlist_number(name), job.title.duration_seconds)
+    if bdmv is None:
+        return _bluray_image(job.source, name, tmp)
     try:
         parsed = parse_mpls((bdmv / "PLAYLIST" / name).read_bytes(), playlist_number(name))
     except FileNotFoundError as exc:
@@ -75,23 +80,47 @@ def _bluray(job: RipJob, playlist: object, tmp: Path) -> Plan:
     return bluray_plan(bdmv, parsed, tmp)
 
 
+def _bluray_image(image: Path, name: str, tmp: Path) -> Plan:
+    """A playlist of a Blu-ray image (or device): its clips' extents from the UDF file system, read in place."""
+    try:
+        with UdfMedia(image) as media:
+            parsed = parse_mpls(media.read(f"BDMV/PLAYLIST/{name}"), playlist_number(name))
+            extents = [media.extents(f"BDMV/STREAM/{item.clip_id}.m2ts") for item in parsed.play_items]
+    except (BlurayError, ValueError) as exc:
+        raise RipError("invalid_job", f"unreadable playlist {name}: {exc}") from exc
+    except MediaError as exc:
+        raise RipError("disc_ejected" if not image.exists() else "invalid_job", str(exc)) from exc
+    return bluray_image_plan(image, parsed, extents, tmp)
+
+
 async def rip_native(job: RipJob, on_progress: ProgressCallback | None) -> RipOutcome:
-    """Rip ``job`` with ffmpeg; see the package docstring for the guarantees."""
+    """Rip ``job`` with ffmpeg (and cd-paranoia for a CD in a drive); see the package docstring for the
+    guarantees."""
     ffmpeg = job.ffmpeg or default_ffmpeg()
     job = replace(job, source=job.source.absolute())  # ffmpeg reads helper lists from elsewhere
     if not job.source.exists():
         raise RipError("disc_ejected", f"{job.source} is not there")
     with tempfile.TemporaryDirectory(prefix="amphigory-rip-") as tmp_name:
         tmp = Path(tmp_name)
-        plan = plan_for(job, tmp)
+        track: cd.CdTrack | None = None
+        from_drive = _is_cd(job) and cd.is_drive(job.source)
+        if _is_cd(job):
+            track = cd.drive_track(job, tmp / "track.pcm") if from_drive else cd.read_track(job)
+            plan = cd.track_plan(track, tmp)
+        else:
+            plan = plan_for(job, tmp)
         for name, text in plan.files.items():
             (tmp / name).write_text(text, encoding="utf-8")
         target = OutputTarget.create(job, plan.ext)
         reporter = Reporter(on_progress)
         try:
             target.check_space(job.title.size_bytes)
-            await _run_ffmpeg(ffmpeg, plan, target.partial, reporter)
-            duration = await _verify(job, ffmpeg, plan, target.partial)
+            encode_from = 0.0
+            if from_drive and track is not None:
+                await read_cd_track(job, track, reporter)
+                encode_from = GRAB_SHARE
+            await _run_ffmpeg(ffmpeg, plan, target.partial, reporter, encode_from)
+            duration = await _verify(ffmpeg, plan, track, target.partial)
             digest = await sha256_file(target.partial)
             size = target.partial.stat().st_size
             path = target.publish()
@@ -102,7 +131,8 @@ async def rip_native(job: RipJob, on_progress: ProgressCallback | None) -> RipOu
     return RipOutcome(path=path, size_bytes=size, duration_seconds=duration, sha256=digest)
 
 
-async def _run_ffmpeg(ffmpeg: str, plan: Plan, output: Path, reporter: Reporter) -> None:
+async def _run_ffmpeg(ffmpeg: str, plan: Plan, output: Path, reporter: Reporter, start: float = 0.0) -> None:
+    """Run ``plan``; its progress fills the part of the rip from ``start`` (a fraction) to the end."""
     parser = FfmpegProgressParser()
     total_us = plan.expected_duration * 1e6
 
@@ -111,7 +141,7 @@ async def _run_ffmpeg(ffmpeg: str, plan: Plan, output: Path, reporter: Reporter)
         if block is None:
             return
         fraction = block.out_time_us / total_us if block.out_time_us is not None and total_us > 0 else None
-        reporter.update(fraction, block.total_size)
+        reporter.update(None if fraction is None else start + (1.0 - start) * fraction, block.total_size)
 
     watchdog = make_watchdog(reporter, plan.watch)
     try:
@@ -132,9 +162,9 @@ def raise_for(result: ToolResult, program: str, watched: tuple[Path, ...]) -> No
     raise RipError("tool_failed", result.describe(program))
 
 
-async def _verify(job: RipJob, ffmpeg: str, plan: Plan, output: Path) -> float:
-    if plan.ext == ".flac":
-        return await cd.verify_flac(job, output)
+async def _verify(ffmpeg: str, plan: Plan, track: cd.CdTrack | None, output: Path) -> float:
+    if track is not None:
+        return await cd.verify_flac(track, output)
     duration = await probe_duration(ffmpeg, output)
     if duration is None:
         raise RipError("verify_failed", f"ffmpeg cannot read a duration from {output.name}")

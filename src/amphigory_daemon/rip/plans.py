@@ -45,12 +45,12 @@ def dvd_plan(source: Path, title: int, duration: float, angle: int | None = None
     return Plan(tuple(inputs), tuple(outputs), "matroska", ".mkv", duration, watch=(source,))
 
 
-def _quote(path: Path) -> str:
+def _quote(path: Path | str) -> str:
     return "'" + str(path).replace("'", "'\\''") + "'"
 
 
-def ffconcat_text(clips: Sequence[Path]) -> str:
-    """An ffconcat list playing ``clips`` in order."""
+def ffconcat_text(clips: Sequence[Path | str]) -> str:
+    """An ffconcat list playing ``clips`` (paths or ffmpeg URLs) in order."""
     return "ffconcat version 1.0\n" + "".join(f"file {_quote(clip)}\n" for clip in clips)
 
 
@@ -88,11 +88,49 @@ def stn_maps(streams: Sequence[BlurayStream]) -> list[str]:
 
 
 def bluray_plan(bdmv: Path, playlist: BlurayPlaylist, tmp: Path) -> Plan:
-    """A playlist's clips remuxed in order through the concat demuxer (ffmpeg's ``bluray:`` protocol skips
-    playlists under 180 s), with the playlist's entry marks as chapters."""
+    """A playlist's clips (files of a disc folder) remuxed in order through the concat demuxer (ffmpeg's
+    ``bluray:`` protocol skips playlists under 180 s), with the playlist's entry marks as chapters."""
     clips = [bdmv / "STREAM" / f"{item.clip_id}.m2ts" for item in playlist.play_items]
-    files = {"clips.ffconcat": ffconcat_text(clips)}
-    inputs = ["-f", "concat", "-safe", "0", "-i", str(tmp / "clips.ffconcat")]
+    return _concat_plan([str(clip) for clip in clips], {}, playlist, tmp, (bdmv, *clips))
+
+
+Extent = tuple[int, int]
+IMAGE_PROTOCOLS = "file,subfile,concatf,crypto,data"
+
+
+def subfile_url(image: Path, offset: int, length: int) -> str:
+    """ffmpeg's URL for ``length`` bytes of ``image`` from ``offset`` (``end`` is exclusive)."""
+    return f"subfile,,start,{offset},end,{offset + length},,:{image}"
+
+
+def bluray_image_plan(image: Path, playlist: BlurayPlaylist, clip_extents: Sequence[Sequence[Extent]],
+                      tmp: Path) -> Plan:
+    """The same concat remux as `bluray_plan`, reading each clip straight out of a disc image (or device) through
+    ``subfile`` URLs at its extents (``clip_extents[n]`` for play item ``n``: image offset and length, in file
+    order). A clip in one extent is one ``subfile``; a fragmented one is a ``concatf:`` list of them, read as one
+    stream (a split between concat entries would cut its transport packets)."""
+    if len(clip_extents) != len(playlist.play_items):
+        raise ValueError("one list of extents per play item")
+    urls: list[str] = []
+    files: dict[str, str] = {}
+    for n, extents in enumerate(clip_extents):
+        pieces = [subfile_url(image, offset, length) for offset, length in extents if length > 0]
+        if len(pieces) == 1:
+            urls.append(pieces[0])
+        else:
+            name = f"clip{n:03d}.concatf"
+            files[name] = "".join(f"{piece}\n" for piece in pieces)
+            urls.append(f"concatf:{tmp / name}")
+    return _concat_plan(urls, files, playlist, tmp, (image,), IMAGE_PROTOCOLS)
+
+
+def _concat_plan(urls: Sequence[str], files: dict[str, str], playlist: BlurayPlaylist, tmp: Path,
+                 watch: tuple[Path, ...], protocols: str | None = None) -> Plan:
+    files = {**files, "clips.ffconcat": ffconcat_text(urls)}
+    inputs = ["-f", "concat", "-safe", "0"]
+    if protocols:  # the concat demuxer opens its entries with only file, crypto and data allowed
+        inputs += ["-protocol_whitelist", protocols]
+    inputs += ["-i", str(tmp / "clips.ffconcat")]
     outputs = stn_maps(playlist.streams) or list(ALL_STREAMS)
     marks = [mark.offset_ticks for mark in playlist.chapters]
     if marks:
@@ -100,15 +138,7 @@ def bluray_plan(bdmv: Path, playlist: BlurayPlaylist, tmp: Path) -> Plan:
         inputs += ["-f", "ffmetadata", "-i", str(tmp / "chapters.txt")]
         outputs += ["-map_chapters", "1"]
     outputs += ["-c", "copy"]
-    return Plan(tuple(inputs), tuple(outputs), "matroska", ".mkv", playlist.duration, files,
-                watch=(bdmv, *clips))
-
-
-def bluray_protocol_plan(source: Path, playlist: int, duration: float) -> Plan:
-    """A playlist read through libbluray (for images, whose clips are not files ffmpeg can open by name)."""
-    inputs = ["-playlist", str(playlist), "-i", f"bluray:{source}"]
-    outputs = [*ALL_STREAMS, "-map_chapters", "0", "-c", "copy"]
-    return Plan(tuple(inputs), tuple(outputs), "matroska", ".mkv", duration, watch=(source,))
+    return Plan(tuple(inputs), tuple(outputs), "matroska", ".mkv", playlist.duration, files, watch)
 
 
 @dataclass(frozen=True)
