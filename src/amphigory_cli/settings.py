@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ class Option:
     name: str  # dest name; option is --name-with-dashes, variable AMPHIGORY_NAME
     help: str
     default: Any = None
-    kind: type = str
+    kind: Callable[[str], Any] = str  # converts the option text (int, flag, ...)
     repeatable: bool = False
 
     @property
