@@ -5,6 +5,7 @@ text a disc supplies stays text; the dashboard recovers when the webapp restarts
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -54,7 +55,8 @@ def test_a_disc_goes_in_live_is_scanned_reviewed_ripped_and_filed(stack: Stack, 
     page.evaluate("window.sameDocument = true")
 
     stack.insert(DVD_ISO)
-    expect(card).to_have_attribute("data-state", "disc_inserted")
+    # an unknown disc is scanned at once, so "disc inserted" may already have turned into scanning/scanned
+    expect(card).to_have_attribute("data-state", re.compile("disc_inserted|scanning|scanned"))
     expect(card.locator(".fact-label dd")).to_have_text("AMPHIGORY_SAMPLE_DVD")
     expect(card.locator(".fact-type dd")).to_contain_text("DVD")
     fingerprint = card.get_attribute("data-fingerprint")
@@ -148,7 +150,6 @@ def test_text_a_disc_supplies_is_shown_as_text_never_run(stack: Stack, desktop: 
     card = empty_the_drive(stack, desktop)
     stack.insert(DVD_FOLDER, name=HOSTILE)
     expect(card.locator(".fact-label dd")).to_have_text(HOSTILE)
-    expect(card.locator(".disc-name")).to_have_text(HOSTILE)
     # `amphigory serve` scans a disc it does not know as soon as it goes in: nobody has to press Scan.
     expect(card).to_have_attribute("data-state", "scanned", timeout=30_000)
     fingerprint = card.get_attribute("data-fingerprint")

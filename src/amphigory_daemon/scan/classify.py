@@ -16,7 +16,9 @@ The rules, applied in this order to the titles of one disc:
    (then the rest of the ranking above) is the ``main_feature``: a few seconds of length say less than a chapter
    list, and a one-chapter angle playlist a little longer than the film is not the film. It must run at least
    an hour, or at least 20 minutes with nothing else over 5 minutes on the disc (a short film alone on its disc).
-   A bonus disc, whose longest title is a 23-minute documentary among others, has none.
+   A bonus disc, whose longest title is a 23-minute documentary among others, has none. On a disc of nothing but
+   short clips (under 5 minutes each), a title with chapters three times longer than any other is the main
+   feature, with low confidence (0.4).
 5. **Alternate features.** Other titles within 15 % of the main's length, with a different segment map, are
    ``alternate_feature`` (another cut, another angle, another language's credits).
 6. **The rest.** Under 15 s: ``other`` (logos, menus). Names containing trailer/teaser/spot, deleted,
@@ -215,7 +217,8 @@ def classify_titles(titles: Sequence[TitleFacts]) -> tuple[Classification, ...]:
             out[t.number] = Classification(t.number, "episode", 0.8)
     main = None if episodes else _main(rest)
     if main is not None:
-        out[main.number] = Classification(main.number, "main_feature", 0.95 if main.main_feature_flag else 0.85)
+        sure = 0.95 if main.main_feature_flag else 0.85 if main.duration_seconds >= SHORT_FILM_MIN else 0.4
+        out[main.number] = Classification(main.number, "main_feature", sure)
     for t in rest:
         if t.number in out:
             continue
@@ -238,4 +241,14 @@ def _main(titles: Sequence[TitleFacts]) -> TitleFacts | None:
     if best.duration_seconds >= FEATURE_MIN:
         return best
     alone = all(t is best or t.duration_seconds < 300 for t in titles)
-    return best if best.duration_seconds >= SHORT_FILM_MIN and alone else None
+    if best.duration_seconds >= SHORT_FILM_MIN and alone:
+        return best
+    return best if _clip_disc_feature(best, titles) else None
+
+
+def _clip_disc_feature(best: TitleFacts, titles: Sequence[TitleFacts]) -> bool:
+    """On a disc of nothing but short clips (a sample disc, a promo disc), a title with chapters that runs at
+    least three times as long as anything else is what the disc is for."""
+    if best.duration_seconds >= 300 or (best.chapters or 0) < 2 or best.duration_seconds <= JUNK_MAX:
+        return False
+    return all(t is best or 3 * t.duration_seconds <= best.duration_seconds for t in titles)

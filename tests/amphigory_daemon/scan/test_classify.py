@@ -95,3 +95,20 @@ def test_names_give_extra_types() -> None:
 def test_bonus_disc_has_no_main() -> None:
     titles = [_t(0, 23), _t(1, 7), _t(2, 8), _t(3, 2)]
     assert "main_feature" not in {v.type for v in classify_titles(titles)}
+
+
+def test_clip_disc_feature_is_the_long_chaptered_title_with_low_confidence() -> None:
+    from amphigory_daemon.scan.classify import TitleFacts, classify_titles
+
+    sample = [TitleFacts(1, 48, chapters=4, segment_map=("a",)), TitleFacts(2, 8, chapters=1, segment_map=("b",)),
+              TitleFacts(3, 10, chapters=2, segment_map=("c",))]
+    first, second, third = classify_titles(sample)
+    assert (first.type, first.confidence) == ("main_feature", 0.4)
+    assert second.type == "other" and third.type == "other"  # under 15 s: logos and menus
+
+
+def test_a_disc_of_similar_trailers_has_no_main_feature() -> None:
+    from amphigory_daemon.scan.classify import TitleFacts, classify_titles
+
+    trailers = [TitleFacts(n, 120 + n, chapters=2, segment_map=(str(n),)) for n in range(1, 5)]
+    assert {c.type for c in classify_titles(trailers)} == {"trailer"}
