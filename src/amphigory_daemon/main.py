@@ -80,6 +80,8 @@ class _Rip:
     output_name: str
     task: asyncio.Task[None] | None = None
     ended: bool = False
+    last_percent: float = -1.0  # the last rip_progress sent
+    last_progress: Any = None  # the ripper's last report (sent or not)
 
 
 @dataclass
@@ -486,6 +488,7 @@ class Daemon:
         last = [0.0]
 
         def on_progress(p: Any) -> None:  # the ripper may call this on the loop or from a thread
+            rip.last_progress = p
             now = time.monotonic()
             if now - last[0] < PROGRESS_INTERVAL and p.percent < 100:
                 return
@@ -505,6 +508,12 @@ class Daemon:
         async with slot.lock:
             if rip.ended:
                 return
+            if rip.last_percent < 100:
+                # Progress reports are sent from scheduled callbacks that may not have run yet: whatever the
+                # ripper reported, the browser sees the rip reach 100 % before it is complete.
+                last = rip.last_progress
+                await self._send_progress(slot, rip, 100.0, outcome.size_bytes,
+                                          getattr(last, "speed_bps", 0.0), 0.0)
             rip.ended = True
             if slot.drive.state is DriveState.RIPPING and slot.drive.rip_task_id == rip.task_id:
                 slot.drive.complete_rip()
@@ -516,10 +525,16 @@ class Daemon:
         async with slot.lock:
             if rip.ended or slot.drive.rip_task_id != rip.task_id:
                 return
-            slot.drive.update_rip(int(p.percent))
-            await self._emit(slot, EventName.RIP_PROGRESS, self._rip_data(
-                rip, percent=round(float(p.percent), 1), bytes=p.bytes_written, speed_bps=p.speed_bps,
-                eta_seconds=p.eta_seconds))
+            await self._send_progress(slot, rip, float(p.percent), p.bytes_written, p.speed_bps, p.eta_seconds)
+
+    async def _send_progress(self, slot: _Slot, rip: _Rip, percent: float, written: int, speed: float,
+                             eta: float | None) -> None:
+        """One rip_progress event (caller holds the lock)."""
+        if slot.drive.state is DriveState.RIPPING and slot.drive.rip_task_id == rip.task_id:
+            slot.drive.update_rip(int(percent))
+        rip.last_percent = percent
+        await self._emit(slot, EventName.RIP_PROGRESS, self._rip_data(
+            rip, percent=round(percent, 1), bytes=written, speed_bps=speed, eta_seconds=eta))
 
     async def _end_rip(self, slot: _Slot, rip: _Rip, code: str, message: str) -> None:
         """End one rip, running or queued (caller holds the lock), and report it failed with `code`."""
