@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 DEFAULT_PORT = 6199
+# How a rip is filed into the library: as it is (hard link or copy), or transcoded by HandBrakeCLI or ffmpeg.
+TranscodeMode = Literal["none", "handbrake", "ffmpeg"]
+TRANSCODE_MODES: tuple[TranscodeMode, ...] = ("none", "handbrake", "ffmpeg")
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,7 @@ class WebappSettings:
     # Scan a disc as soon as it goes in when its fingerprint is not stored yet. Off for an app built in code
     # (tests drive scans themselves); `amphigory serve` and `amphigory demo` turn it on (--auto-scan).
     auto_scan: bool = False
+    transcode: TranscodeMode = "none"
 
     @property
     def database_path(self) -> Path:

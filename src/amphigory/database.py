@@ -110,8 +110,23 @@ _V2 = (
     "CREATE INDEX tasks_daemon ON tasks(daemon_id, status)",
 )
 
+# Version 3: `file` tasks (the webapp files a rip into the library itself), and a note on a track saying why it is
+# not in the library. SQLite cannot change a CHECK constraint, so the tasks table is rebuilt.
+_V3 = (
+    "ALTER TABLE tracks ADD COLUMN library_note TEXT",
+    "DROP INDEX tasks_status",
+    "DROP INDEX tasks_created",
+    "DROP INDEX tasks_daemon",
+    "ALTER TABLE tasks RENAME TO tasks_v2",
+    next(s for s in _V2 if s.startswith("CREATE TABLE tasks")).replace(
+        "('scan', 'rip', 'eject')", "('scan', 'rip', 'eject', 'file')"),
+    "INSERT INTO tasks SELECT * FROM tasks_v2",
+    "DROP TABLE tasks_v2",
+    *(s for s in _V2 if s.startswith("CREATE INDEX tasks_")),
+)
+
 # MIGRATIONS[n] takes the schema from version n to n + 1.
-MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2}
+MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3}
 SCHEMA_VERSION = max(MIGRATIONS) + 1
 
 

@@ -20,11 +20,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from amphigory import pages
-from amphigory.api import discs, drives, health, tasks
+from amphigory.api import discs, drives, health, library, tasks
 from amphigory.api.deps import task_problem_handler
 from amphigory.api.disc_repository import DiscRepository
 from amphigory.config import WebappSettings
 from amphigory.database import Database
+from amphigory.library.filing import Filer
 from amphigory.tasks import TaskProblem, TaskService
 from amphigory.websocket import ConnectionManager
 from amphigory.websocket import manager as default_manager
@@ -54,6 +55,10 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
             app.state.tasks = service
             await service.start()
             stack.push_async_callback(service.stop)
+            filer = Filer(service, repository, current.library_dir, current.transcode)
+            app.state.filer = filer
+            await filer.start()
+            stack.push_async_callback(filer.stop)
             stack.push_async_callback(manager.close)
             yield
 
@@ -69,6 +74,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
     app.include_router(websocket_router)
     app.include_router(drives.router)
     app.include_router(discs.router)
+    app.include_router(library.router)
     app.include_router(tasks.router)
     app.include_router(health.router)
     app.include_router(pages.router)  # HTML pages and their /static files

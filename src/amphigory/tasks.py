@@ -17,8 +17,8 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Literal, Protocol
 
 import aiosqlite
 from pydantic import BaseModel, Field, ValidationError
@@ -31,11 +31,17 @@ from amphigory_protocol.messages import Event, EventName
 
 log = logging.getLogger(__name__)
 
-TaskType = Literal["scan", "rip", "eject"]
+TaskType = Literal["scan", "rip", "eject", "file"]
 TaskStatus = Literal["queued", "running", "complete", "failed", "cancelled"]
 ACTIVE = ("queued", "running")
 # Failures the webapp assumed rather than saw; a later event from the daemon about the task overrides them.
 _ASSUMED_FAILURES = ("daemon_disconnected", "webapp_restarted")
+# The daemon_id of tasks the webapp runs itself (filing): no daemon can have it (hello requires a non-empty id), so
+# no daemon's events or disconnection can touch them.
+WEBAPP = ""
+# Called once per completed rip (daemon_id, drive_id, fingerprint, track number); what it returns is added to the
+# rip task's result as `filing`.
+RipListener = Callable[[str, str, str, int], Awaitable[dict[str, Any] | None]]
 
 
 class Task(BaseModel):
@@ -70,6 +76,14 @@ class TaskProblem(Exception):
         self.task_ids = list(task_ids)
 
 
+class LocalRunner(Protocol):
+    """What runs the webapp's own tasks (`amphigory.library.filing.Filer`): cancel and retry go to it."""
+
+    async def cancel(self, task_id: str) -> None: ...
+
+    async def retry(self, task: Task) -> Task: ...
+
+
 class TaskService:
     """Creates tasks, sends their requests through the `ConnectionManager`, and applies the daemons' events."""
 
@@ -85,6 +99,8 @@ class TaskService:
         self.auto_scan = auto_scan
         self._running = False
         self._background: set[asyncio.Task[Any]] = set()
+        self._rip_listeners: list[RipListener] = []
+        self.local: LocalRunner | None = None
 
     async def start(self) -> None:
         """Fail what the previous run left unfinished, then listen to the daemons."""
@@ -230,24 +246,31 @@ class TaskService:
         if task.status not in ACTIVE:
             raise TaskProblem("not_cancellable", f"task {task_id} is {task.status}; only queued or running tasks "
                                                  "can be cancelled")
-        try:
-            await self.manager.request(task.daemon_id, "cancel", {"task_id": task_id}, timeout=self.request_timeout)
-        except DaemonNotConnected:
-            pass
-        except DaemonRequestError as exc:
-            raise _problem(exc, task.daemon_id, "cancel", self.request_timeout) from None
+        if task.daemon_id == WEBAPP:
+            if self.local is not None:
+                await self.local.cancel(task_id)
+        else:
+            try:
+                await self.manager.request(task.daemon_id, "cancel", {"task_id": task_id},
+                                           timeout=self.request_timeout)
+            except DaemonNotConnected:
+                pass
+            except DaemonRequestError as exc:
+                raise _problem(exc, task.daemon_id, "cancel", self.request_timeout) from None
         finished = await self._finish(task_id, task.daemon_id, "cancelled", error="cancelled by request",
                                       error_code="cancelled")
         return finished or await self._reload(task)
 
     async def retry(self, task_id: str) -> list[Task]:
-        """Run a failed or cancelled scan or rip again, as a new task (`retry_of` points at the old one)."""
+        """Run a failed or cancelled scan, rip or filing again, as a new task (`retry_of` points at the old one)."""
         task = await self.get(task_id)
         if task is None:
             raise TaskProblem("unknown_task", f"no task {task_id}")
         if task.status not in ("failed", "cancelled") or task.type == "eject":
             raise TaskProblem("not_retryable", f"task {task_id} is a {task.status} {task.type}; only failed or "
-                                               "cancelled scans and rips can be retried")
+                                               "cancelled scans, rips and filings can be retried")
+        if task.type == "file" and self.local is not None:
+            return [await self.local.retry(task)]
         if task.type == "scan":
             return [await self.scan(task.drive_id, retry_of=task.id)]
         assert task.track_number is not None
@@ -287,12 +310,20 @@ class TaskService:
             await self._scan_completed(daemon_id, task_id, fingerprint, data.get("result"))
         elif kind is EventName.RIP_COMPLETED:
             number = data.get("track_number")
+            keys = ("path", "size_bytes", "duration_seconds", "sha256")
+            result = {k: data.get(k) for k in keys}
             if fingerprint and isinstance(number, int):
                 await self.discs.record_rip_completed(fingerprint, number, data.get("path"), data.get("size_bytes"),
                                                       data.get("sha256"))
+                # Once per rip: a replayed event for a task already complete files nothing again.
+                task = await self.get(task_id) if isinstance(task_id, str) else None
+                if task is None or task.status in ACTIVE or task.error_code in _ASSUMED_FAILURES:
+                    for listener in self._rip_listeners:
+                        filing = await listener(daemon_id, event.drive_id or "", fingerprint, number)
+                        if filing is not None:
+                            result["filing"] = filing
             if isinstance(task_id, str):
-                keys = ("path", "size_bytes", "duration_seconds", "sha256")
-                await self._finish(task_id, daemon_id, "complete", result={k: data.get(k) for k in keys})
+                await self._finish(task_id, daemon_id, "complete", result=result)
         elif kind in (EventName.SCAN_FAILED, EventName.RIP_FAILED):
             raw_error = data.get("error")
             error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
@@ -324,6 +355,28 @@ class TaskService:
         if isinstance(task_id, str):
             summary = {"fingerprint": key, "title": disc.title, "titles": len(result.titles)}
             await self._finish(task_id, daemon_id, "complete", result=summary, fingerprint=key)
+
+    # -- the webapp's own tasks (filing) -------------------------------------------------------------------------
+
+    def add_rip_listener(self, listener: RipListener) -> None:
+        self._rip_listeners.append(listener)
+
+    async def create_local(
+        self, kind: TaskType, drive_id: str, fingerprint: str | None, track_number: int | None,
+        params: dict[str, Any], retry_of: str | None = None,
+    ) -> Task:
+        """A queued task the webapp runs itself (daemon_id `WEBAPP`)."""
+        return await self._create(kind, WEBAPP, drive_id, fingerprint, track_number, params, retry_of)
+
+    async def local_progress(self, task_id: str, progress: int) -> None:
+        """The webapp's own task is running, `progress` percent done."""
+        await self._progress(task_id, WEBAPP, progress)
+
+    async def local_finish(
+        self, task_id: str, status: TaskStatus, *, result: dict[str, Any] | None = None, error: str | None = None,
+        error_code: str | None = None,
+    ) -> Task | None:
+        return await self._finish(task_id, WEBAPP, status, result=result, error=error, error_code=error_code)
 
     # -- writing -----------------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from amphigory.config import DEFAULT_PORT, WebappSettings
+from amphigory.config import DEFAULT_PORT, TRANSCODE_MODES, TranscodeMode, WebappSettings
 from amphigory_daemon.config import DaemonSettings, default_daemon_id
 
 
@@ -44,6 +44,14 @@ def flag(text: str) -> bool:
     raise ValueError(f"not a yes/no value: {text!r}")
 
 
+def transcode_mode(text: str) -> TranscodeMode:
+    """One of `TRANSCODE_MODES`."""
+    value = text.strip().lower()
+    if value not in TRANSCODE_MODES:
+        raise ValueError(f"not a transcode mode (none, handbrake, ffmpeg): {text!r}")
+    return value
+
+
 HOST = Option("host", "address to listen on", "127.0.0.1")
 PORT = Option("port", "port of the webapp", DEFAULT_PORT, int)
 DATA_DIR = Option("data_dir", "data folder: amphigory.db, ripped/, library/", "data")
@@ -59,8 +67,10 @@ OUTPUT_DIR = Option("output_dir", "where rips are written (default <data-dir>/ri
 CONFIG = Option("config", "daemon config file (TOML)", None)
 
 AUTO_SCAN = Option("auto_scan", "scan a disc as soon as it goes in, unless it is known (1 or 0)", True, flag)
+TRANSCODE = Option("transcode", "file rips into the library as they are (none) or transcoded by handbrake "
+                   "(HandBrakeCLI; ffmpeg where it is absent) or ffmpeg", "none", transcode_mode)
 
-SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN, AUTO_SCAN)
+SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN, AUTO_SCAN, TRANSCODE)
 DAEMON_OPTIONS = (WEBAPP_URL, TOKEN, IMAGE_DRIVE, DAEMON_ID, BACKEND, DATA_DIR, OUTPUT_DIR, CONFIG)
 
 
@@ -94,7 +104,7 @@ def resolve(
 def webapp_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> WebappSettings:
     v = resolve(args, SERVE_OPTIONS, env, {})
     return WebappSettings(host=v["host"], port=int(v["port"]), data_dir=Path(v["data_dir"]), token=v["token"],
-                          auto_scan=bool(v["auto_scan"]))
+                          auto_scan=bool(v["auto_scan"]), transcode=transcode_mode(str(v["transcode"])))
 
 
 def default_config_path(env: Mapping[str, str] = os.environ) -> Path:

@@ -65,6 +65,7 @@ class StoredTrack(BaseModel):
     ripped_at: str | None = None
     transcoded_path: str | None = None
     library_path: str | None = None
+    library_note: str | None = None  # why the track is not (or not quite) in the library
 
 
 class DiscSummary(BaseModel):
@@ -234,6 +235,18 @@ class DiscRepository:
             )
             self._forget(fingerprint)
 
+    async def record_library(
+        self, fingerprint: str, number: int, *, library_path: str | None, transcoded_path: str | None,
+        note: str | None,
+    ) -> None:
+        """Where the track was filed (and transcoded), or with both None and a `note`, why it was not."""
+        await self._set_track(fingerprint, number, library_path=library_path, transcoded_path=transcoded_path,
+                              library_note=note)
+
+    async def record_library_note(self, fingerprint: str, number: int, note: str | None) -> None:
+        """Why the track is not filed (a file it had stays recorded)."""
+        await self._set_track(fingerprint, number, library_note=note)
+
     async def _set_track(self, fingerprint: str, number: int, **values: Any) -> None:
         async with self.db.connection() as conn:
             await update_track_columns(conn, fingerprint, number, values)
@@ -248,7 +261,7 @@ _TRACK_SCAN_COLUMNS = (
 )
 _TRACK_RIP_COLUMNS = frozenset({
     "status", "ripped_path", "rip_size_bytes", "rip_sha256", "rip_error", "rip_started_at", "ripped_at",
-    "transcoded_path", "library_path",
+    "transcoded_path", "library_path", "library_note",
 })
 _JSON_TRACK_COLUMNS = ("audio", "subtitles", "source", "segment_map")
 _TRACK_FIELDS = frozenset(StoredTrack.model_fields)

@@ -5,7 +5,7 @@
 (() => {
   const { el, api, openFeed, errorWords, deviceName, relativeTime, progressBar, setProgress } = Amphigory;
   const GROUP = { running: "running", queued: "queued", complete: "complete", failed: "failed", cancelled: "failed" };
-  const KIND = { scan: "Scan", rip: "Rip", eject: "Eject" };
+  const KIND = { scan: "Scan", rip: "Rip", eject: "Eject", file: "File" };
   const STATUS_WORDS = { queued: "Queued", running: "Running", complete: "Complete", failed: "Failed",
     cancelled: "Cancelled" };
   const tasks = new Map(); // id -> task
@@ -21,6 +21,11 @@
     if (task.type === "rip") {
       const name = task.params && task.params.output_name;
       return task.track_number != null ? `Title ${task.track_number}${name ? ` · ${name}` : ""}` : "Rip";
+    }
+    if (task.type === "file") {
+      const how = task.params && task.params.transcode && task.params.transcode !== "none"
+        ? ` · transcode (${task.params.transcode})` : "";
+      return `Title ${task.track_number} into the library${how}`;
     }
     if (task.type === "scan") return task.result && task.result.title ? task.result.title : "Scan the disc";
     return "Eject the disc";
@@ -62,8 +67,12 @@
     pill.dataset.status = task.status;
 
     const where = item.querySelector(".task-where");
-    const drive = deviceName(String(task.drive_id).slice(task.daemon_id.length + 1) || task.drive_id);
-    where.replaceChildren(`Drive “${drive}” on ${task.daemon_id}`);
+    if (task.daemon_id) {
+      const drive = deviceName(String(task.drive_id).slice(task.daemon_id.length + 1) || task.drive_id);
+      where.replaceChildren(`Drive “${drive}” on ${task.daemon_id}`);
+    } else {
+      where.replaceChildren("In the webapp");  // the webapp's own task (filing)
+    }
     if (task.fingerprint) {
       where.append(" · disc ", el("a", { href: `/discs/${encodeURIComponent(task.fingerprint)}`,
         text: `${task.fingerprint.slice(0, 16)}…` }));
@@ -86,8 +95,10 @@
 
     const result = item.querySelector(".task-result");
     const path = task.status === "complete" && task.result && task.result.path;
-    result.hidden = !path;
-    result.textContent = path ? `Written to ${path}` : "";
+    const skipped = task.result && task.result.filing && task.result.filing.note;
+    result.hidden = !path && !skipped;
+    result.textContent = [path ? `${task.type === "file" ? "Filed as" : "Written to"} ${path}` : "",
+      skipped ? `Not filed: ${skipped}` : ""].filter(Boolean).join(" · ");
 
     item.querySelector("[data-action=cancel]").hidden = !active;
     item.querySelector("[data-action=retry]").hidden = !(failed && task.type !== "eject");

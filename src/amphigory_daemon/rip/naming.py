@@ -6,42 +6,13 @@ so a partial file is hidden, never looks finished, and is renamed on the same fi
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 
 from amphigory_daemon.rip.errors import RipError
+from amphigory_protocol.naming import MAX_NAME_BYTES, safe_name
 
-# Bytes, not characters: file systems limit names to 255 bytes, and the partial name adds a prefix and suffix.
-MAX_NAME_BYTES = 180
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|]')
-_SPACES = re.compile(r"\s+")
-_RESERVED = frozenset(
-    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
-    | {f"COM{i}" for i in range(1, 10)}
-    | {f"LPT{i}" for i in range(1, 10)}
-)
-
-
-def _truncate(text: str, limit: int) -> str:
-    data = text.encode("utf-8")
-    if len(data) <= limit:
-        return text
-    return data[:limit].decode("utf-8", errors="ignore")
-
-
-def safe_name(text: str, fallback: str = "untitled") -> str:
-    """``text`` as one path component: no separators, control or reserved characters, no leading dots, no
-    Windows device names, at most `MAX_NAME_BYTES` of UTF-8; ``fallback`` when nothing is left."""
-    name = unicodedata.normalize("NFC", text)
-    name = _UNSAFE.sub("_", name)
-    name = _SPACES.sub(" ", name).strip(" .")
-    name = _truncate(name, MAX_NAME_BYTES).strip(" .")
-    if name.split(".", 1)[0].rstrip(" ").upper() in _RESERVED:
-        name = f"_{name}"
-    if not name or set(name) <= {"_", "."}:
-        return fallback
-    return name
+__all__ = ["MAX_NAME_BYTES", "ensure_inside", "final_name", "numbered", "output_folder", "partial_prefix",
+           "safe_name"]
 
 
 def output_folder(root: Path, disc_title: str) -> Path:
