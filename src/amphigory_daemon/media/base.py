@@ -79,7 +79,24 @@ def split_relpath(relpath: str) -> list[str]:
 
 
 class MediaBase:
-    """Context-manager plumbing and the CD-only defaults that DVD and Blu-ray media share."""
+    """What every medium shares: its type, volume name and source as set by the subclass, context-manager
+    plumbing, and the CD-only defaults that DVD and Blu-ray media keep."""
+
+    _type: DiscType
+    _volume: str
+    _source: Path
+
+    @property
+    def disc_type(self) -> DiscType:
+        return self._type
+
+    @property
+    def volume_name(self) -> str:
+        return self._volume
+
+    @property
+    def source(self) -> Path:
+        return self._source
 
     @property
     def cue_sheet(self) -> CueSheet | None:

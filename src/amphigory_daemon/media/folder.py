@@ -70,18 +70,6 @@ class FolderMedia(MediaBase):
                     return bluray_type(f.read(8))
         return "bluray"
 
-    @property
-    def disc_type(self) -> DiscType:
-        return self._type
-
-    @property
-    def volume_name(self) -> str:
-        return self._volume
-
-    @property
-    def source(self) -> Path:
-        return self._source
-
     def _find(self, relpath: str) -> Path | None:
         parts = split_relpath(relpath)
         if parts and parts[0].upper() == self._top:

@@ -100,18 +100,6 @@ class IsoMedia(MediaBase):
         raw = self._iso.pvd.volume_identifier
         return (raw.decode("latin-1") if isinstance(raw, bytes) else str(raw)).strip("\x00 ")
 
-    @property
-    def disc_type(self) -> DiscType:
-        return self._type
-
-    @property
-    def volume_name(self) -> str:
-        return self._volume
-
-    @property
-    def source(self) -> Path:
-        return self._source
-
     def _list_root(self) -> list[str]:
         return sorted(self._entries("/"))
 

@@ -502,18 +502,6 @@ class UdfMedia(MediaBase):
                 return bluray_type(self.read(rel)[:8])
         return "bluray"
 
-    @property
-    def disc_type(self) -> DiscType:
-        return self._type
-
-    @property
-    def volume_name(self) -> str:
-        return self._volume
-
-    @property
-    def source(self) -> Path:
-        return self._source
-
     def _call(self, what: Callable[[str], _T], relpath: str) -> _T:
         try:
             return what(relpath)

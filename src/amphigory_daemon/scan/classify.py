@@ -33,25 +33,14 @@ from __future__ import annotations
 import statistics
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
+
+from amphigory_protocol.disc import TitleType
 
 if TYPE_CHECKING:  # the native scan classifies without loading the MakeMKV reader
     from amphigory_daemon.formats.makemkv import MakemkvTitle
 
-TYPES = (
-    "main_feature",
-    "alternate_feature",
-    "episode",
-    "trailer",
-    "featurette",
-    "deleted_scene",
-    "behind_the_scenes",
-    "interview",
-    "extra",
-    "duplicate",
-    "play_all",
-    "other",
-)
+TYPES: tuple[str, ...] = get_args(TitleType)  # the scan contract's classification types
 _NAME_TYPES = (
     (("trailer", "teaser", "tv spot", "tv spots"), "trailer"),
     (("deleted", "extended scene"), "deleted_scene"),
