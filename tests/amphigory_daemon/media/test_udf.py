@@ -97,7 +97,7 @@ def test_bluray_iso_opens_through_udf(bd_iso: Path, bd_folder: Path) -> None:
     with open_disc(bd_iso) as media, open_disc(bd_folder) as folder:
         assert isinstance(media, UdfMedia)
         assert (media.disc_type, media.volume_name) == ("bluray", BD_LABEL)
-        for rel in ("", "BDMV", "BDMV/PLAYLIST", "BDMV/STREAM", "BDMV/CLIPINF", "BDMV/BDJO"):
+        for rel in ("", "BDMV", "BDMV/PLAYLIST", "BDMV/STREAM", "BDMV/CLIPINF", "BDMV/BACKUP"):
             assert media.listdir(rel) == folder.listdir(rel)
         assert media.listdir("BDMV/PLAYLIST") == ["00001.mpls", "00002.mpls", "00003.mpls", "00004.mpls"]
         assert media.exists("bdmv/playlist/00001.MPLS") and not media.exists("BDMV/PLAYLIST/09999.mpls")
