@@ -225,6 +225,7 @@ def _need(words: list[str], count: int) -> None:
 def parse_cue(text: str) -> CueSheet:
     """Read a CUE sheet (single-file or file-per-track, EAC's variants included)."""
     b = _Builder()
+    session_gap = 0
     for raw in text.splitlines():
         words = _tokens(raw)
         if not words:
@@ -232,12 +233,19 @@ def parse_cue(text: str) -> CueSheet:
         key = words[0].upper()
         if key == "REM":
             b.rem.append((words[1] if len(words) > 1 else "", " ".join(words[2:])))
+            # redump's multi-session sheets: "REM SESSION 02" before the second session's first track, whose
+            # image file does not hold the 11,400 sectors between the sessions
+            if len(words) > 2 and words[1].upper() == "SESSION" and words[2].isdigit() and int(words[2]) > 1:
+                session_gap = SESSION_GAP
         elif key == "FILE":
             _need(words, 2)
             b.files.append(CueFile(words[1], words[2].upper() if len(words) > 2 else "BINARY"))
         elif key == "TRACK":
             _need(words, 3)
             b.add_track(_int(words[1], "track number"), words[2])
+            if session_gap:
+                b.tracks[-1] = replace(b.tracks[-1], pregap=session_gap)
+                session_gap = 0
         elif key == "INDEX":
             _need(words, 3)
             track = b.current(key)
@@ -251,7 +259,7 @@ def parse_cue(text: str) -> CueSheet:
             _need(words, 2)
             track = b.current(key)
             gap = msf_to_frames(words[1])
-            b.tracks[-1] = replace(track, pregap=gap) if key == "PREGAP" else replace(track, postgap=gap)
+            b.tracks[-1] = replace(track, pregap=track.pregap + gap) if key == "PREGAP" else replace(track, postgap=gap)
         elif key == "CATALOG":
             _need(words, 2)
             b.catalog = words[1]

@@ -37,7 +37,12 @@ def audio_session(toc: DiscToc) -> DiscToc:
     """The TOC a MusicBrainz id is computed over: trailing data tracks dropped, lead-out where audio ended."""
     last, leadout = toc.last, toc.leadout
     while last > toc.first and last in toc.data_tracks and (last - 1) not in toc.data_tracks:
-        leadout = toc.offsets[last - toc.first] - SESSION_GAP
+        data_start = toc.offsets[last - toc.first]
+        leadout = data_start - SESSION_GAP
+        if leadout <= toc.offsets[last - 1 - toc.first]:
+            # an image laid out without the gap between the sessions (a sheet for burning, a data track appended
+            # to the audio): the audio session ends where the data track starts in it
+            leadout = data_start
         last -= 1
     offsets = toc.offsets[: last - toc.first + 1]
     return DiscToc(toc.first, last, leadout, offsets, frozenset(toc.data_tracks & set(range(toc.first, last + 1))))

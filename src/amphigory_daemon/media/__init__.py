@@ -33,7 +33,11 @@ SHEET_SUFFIXES = (".cue", ".toc")
 def open_disc(path: str | Path) -> DiscMedia:
     """Open whatever disc lies at `path`; the caller closes it (it is a context manager)."""
     p = Path(path)
-    if not p.exists():
+    try:
+        there = p.exists()
+    except OSError as e:  # a name too long for the file system, and the like
+        raise MediaError(f"cannot look at {p}: {e.strerror or e}") from e
+    if not there:
         raise MediaError(f"{p} does not exist")
     if p.is_dir():
         return FolderMedia(p)

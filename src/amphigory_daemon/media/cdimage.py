@@ -17,21 +17,26 @@ from amphigory_daemon.media.base import DiscType, MediaBase, MediaError, split_r
 MAX_SHEET_BYTES = 1 << 20
 
 
-def wave_data_size(path: Path) -> int:
-    """The size of a RIFF/WAVE file's ``data`` chunk, or the whole file's size when it is not RIFF."""
+def wave_data_span(path: Path) -> tuple[int, int]:
+    """Where a RIFF/WAVE file's ``data`` chunk lies: (byte offset, size); (0, the whole size) when it is not RIFF."""
     total = path.stat().st_size
     with open(path, "rb") as f:
         head = f.read(12)
         if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-            return total
+            return 0, total
         pos = 12
         while pos + 8 <= total:
             f.seek(pos)
             chunk_id, length = struct.unpack("<4sI", f.read(8))
             if chunk_id == b"data":
-                return min(int(length), total - pos - 8)
+                return pos + 8, min(int(length), total - pos - 8)
             pos += 8 + length + (length & 1)
     raise MediaError(f"{path} is a WAVE file without a data chunk")
+
+
+def wave_data_size(path: Path) -> int:
+    """The size of a RIFF/WAVE file's ``data`` chunk, or the whole file's size when it is not RIFF."""
+    return wave_data_span(path)[1]
 
 
 class CueMedia(MediaBase):

@@ -83,6 +83,11 @@ class FolderMedia(MediaBase):
             here = _child(here, part)
         return here
 
+    def locate(self, relpath: str) -> Path:
+        """Where a file of the disc is on the filesystem (its name matched without regard to case when needed);
+        `MediaError` when the disc has no such file."""
+        return self._file(relpath)
+
     def _file(self, relpath: str) -> Path:
         path = self._find(relpath)
         if path is None or not path.is_file():

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from amphigory_daemon.formats.cue import (
+    RAW_SECTOR,
     ByteRange,
     CueError,
     CueSheet,
@@ -20,14 +21,14 @@ from amphigory_daemon.formats.cue import (
 )
 from amphigory_daemon.formats.discid import DiscIdError, musicbrainz_disc_id
 from amphigory_daemon.media import MediaError
-from amphigory_daemon.media.cdimage import read_drive_toc
+from amphigory_daemon.media.cdimage import read_drive_toc, wave_data_span
 from amphigory_daemon.media.iso import is_block_device
 from amphigory_daemon.rip.errors import RipError
 from amphigory_daemon.rip.models import RipJob
 from amphigory_daemon.rip.plans import PcmRange, Plan, cd_plan
 from amphigory_daemon.rip.verify import parse_flac_streaminfo, pcm_md5
 
-_RAW_FILE_KINDS = frozenset({"BINARY", "MOTOROLA"})
+_PCM_FILE_KINDS = frozenset({"BINARY", "MOTOROLA", "WAVE"})
 _CHUNK = 1 << 20
 
 
@@ -41,34 +42,48 @@ class CdTrack:
     tags: dict[str, str]
 
 
-def _read_sheet(cue: Path) -> tuple[CueSheet, dict[str, int]]:
+def _read_sheet_spans(cue: Path) -> tuple[CueSheet, dict[str, tuple[int, int]]]:
+    """The sheet and, for each file it names, where its audio lies in it: (byte offset, size); a WAVE file's
+    audio is its ``data`` chunk, never its RIFF header."""
     try:
         sheet = parse_sheet(cue.read_bytes(), name=cue.name)
     except FileNotFoundError as exc:
         raise RipError("disc_ejected", f"{cue} is not there") from exc
     except CueError as exc:
         raise RipError("invalid_job", f"unreadable cue sheet {cue.name}: {exc}") from exc
-    sizes: dict[str, int] = {}
+    spans: dict[str, tuple[int, int]] = {}
     for f in sheet.files:
+        path = cue.parent / f.name
         try:
-            sizes[f.name] = (cue.parent / f.name).stat().st_size
+            spans[f.name] = wave_data_span(path) if f.kind.upper() == "WAVE" else (0, path.stat().st_size)
         except FileNotFoundError as exc:
             raise RipError("disc_ejected", f"{f.name} (named by {cue.name}) is not there") from exc
-    return sheet, sizes
+        except (OSError, MediaError) as exc:
+            raise RipError("invalid_job", f"cannot read {f.name} (named by {cue.name}): {exc}") from exc
+    return sheet, spans
 
 
 def read_track(job: RipJob) -> CdTrack:
     """The track ``job`` names (``title.source["track"]``, else the title number) as read from its cue sheet."""
     cue = job.source
-    sheet, sizes = _read_sheet(cue)
+    sheet, data = _read_sheet_spans(cue)
+    sizes = {name: size for name, (_, size) in data.items()}
     number = _number(job)
     track = _audio_track(sheet, number, cue.name)
     kinds = {sheet.files[i.file].kind.upper() for i in track.indexes}
-    if not kinds <= _RAW_FILE_KINDS:
+    if not kinds <= _PCM_FILE_KINDS:
         raise RipError("invalid_job", f"track {number} is in a {'/'.join(sorted(kinds))} file, not raw PCM")
     spans = _spans(sheet, sizes, track.number)
-    ranges = tuple(PcmRange(cue.parent / sheet.files[r.file].name, r.start, r.end) for r in spans)
+    ranges = tuple(_pcm_range(cue.parent, sheet.files[r.file].name, r, data) for r in spans)
     return CdTrack(track.number, ranges, kinds == {"MOTOROLA"}, _tags(job, sheet, sizes, track.number))
+
+
+def _pcm_range(folder: Path, name: str, r: ByteRange, data: dict[str, tuple[int, int]]) -> PcmRange:
+    """A track's range of one file as bytes of that file: shifted past a WAVE header, and running on to the end
+    of the audio when it ends at the file's last whole sector (a WAVE file need not hold whole sectors)."""
+    offset, size = data[name]
+    end = size if r.end == size // RAW_SECTOR * RAW_SECTOR and size - r.end < RAW_SECTOR else r.end
+    return PcmRange(folder / name, offset + r.start, offset + end)
 
 
 def _number(job: RipJob) -> object:

@@ -9,14 +9,23 @@ from dataclasses import replace
 from pathlib import Path
 
 from amphigory_daemon.formats.bluray import BlurayError
-from amphigory_daemon.formats.bluray_mpls import parse_mpls, playlist_number
-from amphigory_daemon.media import MediaError, UdfMedia
+from amphigory_daemon.formats.bluray_clpi import parse_clpi
+from amphigory_daemon.formats.bluray_mpls import BlurayPlaylist, parse_mpls, playlist_number
+from amphigory_daemon.formats.errors import FormatError
+from amphigory_daemon.media import DiscMedia, FolderMedia, MediaError, UdfMedia
 from amphigory_daemon.rip import cd
 from amphigory_daemon.rip.errors import RipError
 from amphigory_daemon.rip.grab import GRAB_SHARE, read_cd_track
 from amphigory_daemon.rip.models import RipJob, RipOutcome
 from amphigory_daemon.rip.output import OutputTarget
-from amphigory_daemon.rip.plans import Plan, bluray_image_plan, bluray_plan, dvd_plan, ffmpeg_argv
+from amphigory_daemon.rip.plans import (
+    Plan,
+    bluray_image_plan,
+    bluray_plan,
+    dvd_plan,
+    ffmpeg_argv,
+    play_item_trims,
+)
 from amphigory_daemon.rip.progress import FfmpegProgressParser
 from amphigory_daemon.rip.runner import ToolResult, run_tool
 from amphigory_daemon.rip.session import (
@@ -41,12 +50,6 @@ def _int(value: object, default: int | None = None) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
-def _bdmv_folder(source: Path) -> Path | None:
-    if source.name.upper() == "BDMV" and source.is_dir():
-        return source
-    return source / "BDMV" if (source / "BDMV").is_dir() else None
-
-
 def plan_for(job: RipJob, tmp: Path) -> Plan:
     """The ffmpeg run for ``job``'s DVD or Blu-ray title, from its ``source`` description; `RipError`
     ``invalid_job`` when the title does not say where it lives in a way this backend can read."""
@@ -68,16 +71,39 @@ def _bluray(job: RipJob, playlist: object, tmp: Path) -> Plan:
     if not isinstance(playlist, str | int):
         raise RipError("invalid_job", "a Blu-ray title needs source.playlist")
     name = f"{int(playlist):05d}.mpls" if isinstance(playlist, int) else playlist
-    bdmv = _bdmv_folder(job.source)
-    if bdmv is None:
+    if not job.source.is_dir():
         return _bluray_image(job.source, name, tmp)
     try:
-        parsed = parse_mpls((bdmv / "PLAYLIST" / name).read_bytes(), playlist_number(name))
-    except FileNotFoundError as exc:
-        raise RipError("disc_ejected" if not bdmv.exists() else "invalid_job", f"no playlist {name}") from exc
+        # a disc folder, its BDMV folder, or a copy whose names a tool lower-cased: found as a scan finds them
+        with FolderMedia(job.source) as media:
+            parsed = parse_mpls(media.read(f"BDMV/PLAYLIST/{name}"), playlist_number(name))
+            _plays_something(parsed, name)
+            clips = [media.locate(f"BDMV/STREAM/{item.clip_id}.m2ts") for item in parsed.play_items]
+            trims = play_item_trims(parsed, _clip_spans(media, parsed))
+            bdmv = media.locate("BDMV/index.bdmv").parent if media.exists("BDMV/index.bdmv") else clips[0].parent.parent
     except (BlurayError, ValueError) as exc:
         raise RipError("invalid_job", f"unreadable playlist {name}: {exc}") from exc
-    return bluray_plan(bdmv, parsed, tmp)
+    except MediaError as exc:
+        raise RipError("disc_ejected" if not job.source.exists() else "invalid_job", str(exc)) from exc
+    return bluray_plan(bdmv, parsed, tmp, clips, trims)
+
+
+def _plays_something(playlist: BlurayPlaylist, name: str) -> None:
+    if not any(item.out_time > item.in_time for item in playlist.play_items):
+        raise RipError("invalid_job", f"playlist {name} plays nothing (it has no play item with a length)")
+
+
+def _clip_spans(media: DiscMedia, playlist: BlurayPlaylist) -> list[tuple[int, int] | None]:
+    """Each play item's clip's presentation start and end (its CLPI's), None where the CLPI is missing or bad."""
+    spans: list[tuple[int, int] | None] = []
+    for item in playlist.play_items:
+        rel = f"BDMV/CLIPINF/{item.clip_id}.clpi"
+        try:
+            info = parse_clpi(media.read(rel)) if media.exists(rel) else None
+        except (FormatError, MediaError):
+            info = None
+        spans.append((info.start_time, info.end_time) if info is not None else None)
+    return spans
 
 
 def _bluray_image(image: Path, name: str, tmp: Path) -> Plan:
@@ -85,12 +111,14 @@ def _bluray_image(image: Path, name: str, tmp: Path) -> Plan:
     try:
         with UdfMedia(image) as media:
             parsed = parse_mpls(media.read(f"BDMV/PLAYLIST/{name}"), playlist_number(name))
+            _plays_something(parsed, name)
             extents = [media.extents(f"BDMV/STREAM/{item.clip_id}.m2ts") for item in parsed.play_items]
+            trims = play_item_trims(parsed, _clip_spans(media, parsed))
     except (BlurayError, ValueError) as exc:
         raise RipError("invalid_job", f"unreadable playlist {name}: {exc}") from exc
     except MediaError as exc:
         raise RipError("disc_ejected" if not image.exists() else "invalid_job", str(exc)) from exc
-    return bluray_image_plan(image, parsed, extents, tmp)
+    return bluray_image_plan(image, parsed, extents, tmp, trims)
 
 
 async def rip_native(job: RipJob, on_progress: ProgressCallback | None) -> RipOutcome:

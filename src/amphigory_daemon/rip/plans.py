@@ -49,9 +49,41 @@ def _quote(path: Path | str) -> str:
     return "'" + str(path).replace("'", "'\\''") + "'"
 
 
-def ffconcat_text(clips: Sequence[Path | str]) -> str:
-    """An ffconcat list playing ``clips`` (paths or ffmpeg URLs) in order."""
-    return "ffconcat version 1.0\n" + "".join(f"file {_quote(clip)}\n" for clip in clips)
+Trim = tuple[float | None, float | None]
+
+
+def ffconcat_text(clips: Sequence[Path | str], trims: Sequence[Trim] | None = None) -> str:
+    """An ffconcat list playing ``clips`` (paths or ffmpeg URLs) in order; ``trims[n]``, when given, is the
+    in and out point (seconds, on the clip's own time stamps; None for its start or end) of entry ``n``."""
+    lines = ["ffconcat version 1.0\n"]
+    for n, clip in enumerate(clips):
+        lines.append(f"file {_quote(clip)}\n")
+        inpoint, outpoint = trims[n] if trims is not None else (None, None)
+        if inpoint is not None:
+            lines.append(f"inpoint {inpoint:.6f}\n")
+        if outpoint is not None:
+            lines.append(f"outpoint {outpoint:.6f}\n")
+    return "".join(lines)
+
+
+# a play item starting (ending) this close to its clip's start (end) plays the whole clip: no trim, which would
+# cost the frames from the key frame before the in point
+TRIM_SLACK_TICKS = TICKS_PER_SECOND // 10
+
+
+def play_item_trims(playlist: BlurayPlaylist, clip_spans: Sequence[tuple[int, int] | None]) -> list[Trim]:
+    """For each play item, the in and out point to cut its clip at (seconds), None where it plays from the clip's
+    start or to its end. ``clip_spans[n]`` is the clip's presentation start and end (45 kHz ticks, its CLPI's),
+    None when unknown (then the item's IN and OUT are used as they are). Seamless branching playlists play parts
+    of clips; the clip files hold the whole of them."""
+    trims: list[Trim] = []
+    for item, span in zip(playlist.play_items, clip_spans, strict=True):
+        start, end = span if span is not None else (None, None)
+        inpoint = None if start is not None and item.in_time <= start + TRIM_SLACK_TICKS else item.in_time
+        outpoint = None if end is not None and item.out_time >= end - TRIM_SLACK_TICKS else item.out_time
+        trims.append((None if inpoint is None else inpoint / TICKS_PER_SECOND,
+                      None if outpoint is None else outpoint / TICKS_PER_SECOND))
+    return trims
 
 
 def _escape_meta(text: str) -> str:
@@ -87,11 +119,14 @@ def stn_maps(streams: Sequence[BlurayStream]) -> list[str]:
     return args
 
 
-def bluray_plan(bdmv: Path, playlist: BlurayPlaylist, tmp: Path) -> Plan:
-    """A playlist's clips (files of a disc folder) remuxed in order through the concat demuxer (ffmpeg's
-    ``bluray:`` protocol skips playlists under 180 s), with the playlist's entry marks as chapters."""
-    clips = [bdmv / "STREAM" / f"{item.clip_id}.m2ts" for item in playlist.play_items]
-    return _concat_plan([str(clip) for clip in clips], {}, playlist, tmp, (bdmv, *clips))
+def bluray_plan(bdmv: Path, playlist: BlurayPlaylist, tmp: Path, clips: Sequence[Path] | None = None,
+                trims: Sequence[Trim] | None = None) -> Plan:
+    """A playlist's clips (files of a disc folder: ``clips``, one per play item, by default
+    ``bdmv/STREAM/<clip>.m2ts``) remuxed in order through the concat demuxer (ffmpeg's ``bluray:`` protocol skips
+    playlists under 180 s), cut at ``trims``, with the playlist's entry marks as chapters."""
+    if clips is None:
+        clips = [bdmv / "STREAM" / f"{item.clip_id}.m2ts" for item in playlist.play_items]
+    return _concat_plan([str(clip) for clip in clips], {}, playlist, tmp, (bdmv, *clips), trims=trims)
 
 
 Extent = tuple[int, int]
@@ -104,7 +139,7 @@ def subfile_url(image: Path, offset: int, length: int) -> str:
 
 
 def bluray_image_plan(image: Path, playlist: BlurayPlaylist, clip_extents: Sequence[Sequence[Extent]],
-                      tmp: Path) -> Plan:
+                      tmp: Path, trims: Sequence[Trim] | None = None) -> Plan:
     """The same concat remux as `bluray_plan`, reading each clip straight out of a disc image (or device) through
     ``subfile`` URLs at its extents (``clip_extents[n]`` for play item ``n``: image offset and length, in file
     order). A clip in one extent is one ``subfile``; a fragmented one is a ``concatf:`` list of them, read as one
@@ -121,12 +156,20 @@ def bluray_image_plan(image: Path, playlist: BlurayPlaylist, clip_extents: Seque
             name = f"clip{n:03d}.concatf"
             files[name] = "".join(f"{piece}\n" for piece in pieces)
             urls.append(f"concatf:{tmp / name}")
-    return _concat_plan(urls, files, playlist, tmp, (image,), IMAGE_PROTOCOLS)
+    return _concat_plan(urls, files, playlist, tmp, (image,), IMAGE_PROTOCOLS, trims)
 
 
 def _concat_plan(urls: Sequence[str], files: dict[str, str], playlist: BlurayPlaylist, tmp: Path,
-                 watch: tuple[Path, ...], protocols: str | None = None) -> Plan:
-    files = {**files, "clips.ffconcat": ffconcat_text(urls)}
+                 watch: tuple[Path, ...], protocols: str | None = None, trims: Sequence[Trim] | None = None) -> Plan:
+    if trims is not None and len(trims) != len(urls):
+        raise ValueError("one trim per play item")
+    # a play item that plays nothing (OUT at or before IN) is left out
+    keep = [n for n, item in enumerate(playlist.play_items) if item.out_time > item.in_time] \
+        if len(urls) == len(playlist.play_items) else list(range(len(urls)))
+    if not keep:
+        raise ValueError("the playlist plays no clip")
+    files = {**files, "clips.ffconcat": ffconcat_text([urls[n] for n in keep],
+                                                      None if trims is None else [trims[n] for n in keep])}
     inputs = ["-f", "concat", "-safe", "0"]
     if protocols:  # the concat demuxer opens its entries with only file, crypto and data allowed
         inputs += ["-protocol_whitelist", protocols]

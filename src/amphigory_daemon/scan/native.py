@@ -33,6 +33,7 @@ from amphigory_protocol.disc import (
 )
 
 _VTS_IFO = re.compile(r"VTS_(\d\d)_0\.IFO", re.IGNORECASE)
+_VTS_BUP = re.compile(r"VTS_(\d\d)_0\.BUP", re.IGNORECASE)
 _ROBOT_LINE = re.compile(r"^(?:MSG|CINFO|TINFO|SINFO|TCOUNT|DRV):", re.MULTILINE)
 _DISC_SUFFIXES = frozenset({".iso", ".img", ".udf", ".cue", ".toc", ".bin"})
 _BD_SIZES = {"480i": (720, 480), "480p": (720, 480), "576i": (720, 576), "576p": (720, 576),
@@ -74,15 +75,45 @@ def _dvd_title(t: DvdTitle) -> Title:
 
 
 def _scan_dvd(media: DiscMedia) -> list[Title]:
-    if not media.exists("VIDEO_TS/VIDEO_TS.IFO"):
+    if not media.exists("VIDEO_TS/VIDEO_TS.IFO") and not media.exists("VIDEO_TS/VIDEO_TS.BUP"):
         raise ScanError(f"{media.source}: VIDEO_TS has no VIDEO_TS.IFO, so its titles cannot be read")
-    vts: dict[int, bytes] = {}
+    names = ["VIDEO_TS"]
     for name in media.listdir("VIDEO_TS"):
-        match = _VTS_IFO.fullmatch(name)
-        if match:
-            vts[int(match.group(1))] = media.read(f"VIDEO_TS/{name}")
-    info = read_dvd(media.read("VIDEO_TS/VIDEO_TS.IFO"), vts)
-    return [_dvd_title(t) for t in info.titles]
+        match = _VTS_BUP.fullmatch(name) or _VTS_IFO.fullmatch(name)
+        if match and f"VTS_{match.group(1)}_0" not in names:
+            names.append(f"VTS_{match.group(1)}_0")
+    first = {n: _ifo(media, n, "IFO") for n in names}
+    try:
+        return _dvd_titles(first)
+    except FormatError as damaged:
+        # as libdvdread does: a damaged (or missing) IFO is read from its backup copy, the .BUP
+        backup = {n: _ifo(media, n, "BUP") or data for n, data in first.items()}
+        if backup == first:
+            raise
+        try:
+            return _dvd_titles(backup)
+        except FormatError:
+            raise damaged from None
+
+
+def _ifo(media: DiscMedia, name: str, ext: str) -> bytes | None:
+    """``VIDEO_TS/<name>.<ext>`` (the other of IFO and BUP when it is missing), None when neither is there."""
+    for suffix in (ext, "BUP" if ext == "IFO" else "IFO"):
+        rel = f"VIDEO_TS/{name}.{suffix}"
+        if media.exists(rel):
+            try:
+                return media.read(rel)
+            except MediaError:
+                continue
+    return None
+
+
+def _dvd_titles(files: dict[str, bytes | None]) -> list[Title]:
+    vmg = files.get("VIDEO_TS")
+    if vmg is None:
+        raise FormatError("VIDEO_TS.IFO cannot be read")
+    vts = {int(n[4:6]): data for n, data in files.items() if n != "VIDEO_TS" and data is not None}
+    return [_dvd_title(t) for t in read_dvd(vmg, vts).titles]
 
 
 class _Clips:
@@ -151,6 +182,8 @@ def _scan_bluray(media: DiscMedia) -> list[Title]:
         except FormatError as e:
             errors.append(f"{name}: {e}")  # one damaged playlist must not hide the others
             continue
+        if playlist.duration_ticks <= 0:
+            continue  # no play item, or none with a length: nothing a player (or a rip) could play
         titles.append(_bd_title(len(titles) + 1, name, playlist, clips))
     if not titles and errors:
         raise ScanError(f"{media.source}: no playlist could be read ({'; '.join(errors[:3])})")
@@ -263,7 +296,11 @@ def scan_makemkv_log(path: Path) -> ScanResult:
 def scan_path(path: str | Path) -> ScanResult:
     """Scan a disc folder, image, .cue/.toc, device, or saved MakeMKV robot log; `ScanError` on anything else."""
     p = Path(path)
-    if not p.exists():
+    try:
+        there = p.exists()
+    except OSError as e:  # a name too long for the file system, and the like
+        raise ScanError(f"cannot look at {p}: {e.strerror or e}") from e
+    if not there:
         raise ScanError(f"{p} does not exist")
     try:
         if looks_like_makemkv_log(p):
@@ -274,5 +311,7 @@ def scan_path(path: str | Path) -> ScanResult:
         media = open_disc(p)
     except MediaError as e:
         raise ScanError(str(e)) from e
+    except OSError as e:
+        raise ScanError(f"cannot read {p}: {e.strerror or e}") from e
     with media:
         return scan_media(media)

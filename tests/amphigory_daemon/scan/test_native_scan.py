@@ -120,9 +120,11 @@ def test_errors(tmp_path: Path, shared_fixtures: Path) -> None:
     disc = tmp_path / "DISC"
     shutil.copytree(shared_fixtures / "dvd_ifo" / "DVD-Read_shadok1", disc)
     (disc / "VIDEO_TS").chmod(0o755)
-    vmg = disc / "VIDEO_TS" / "VIDEO_TS.IFO"
-    vmg.chmod(0o644)
-    vmg.write_bytes(vmg.read_bytes()[:2048])  # truncated: its title table is gone
+    for name in ("VIDEO_TS.IFO", "VIDEO_TS.BUP"):  # (a damaged IFO alone is read from its backup, the BUP)
+        vmg = disc / "VIDEO_TS" / name
+        if vmg.exists():
+            vmg.chmod(0o644)
+            vmg.write_bytes(vmg.read_bytes()[:2048])  # truncated: its title table is gone
     with pytest.raises(ScanError, match="cannot scan"):
         scan_path(disc)
     (disc / "VIDEO_TS" / "VIDEO_TS.IFO").unlink()
