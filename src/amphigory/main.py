@@ -17,12 +17,14 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from starlette.responses import Response
 
 from amphigory import pages
 from amphigory.api import discs, drives, health, library, tasks
 from amphigory.api.deps import task_problem_handler
 from amphigory.api.disc_repository import DiscRepository
+from amphigory.auth import BrowserAuth, login
 from amphigory.config import WebappSettings
 from amphigory.database import Database
 from amphigory.library.filing import Filer
@@ -78,6 +80,16 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
     app.include_router(tasks.router)
     app.include_router(health.router)
     app.include_router(pages.router)  # HTML pages and their /static files
+
+    def current_token() -> str | None:
+        state_settings = getattr(app.state, "settings", None)
+        return state_settings.token if state_settings is not None else None
+
+    async def login_route(request: Request) -> Response:
+        return await login(request, current_token())
+
+    app.add_api_route("/login", login_route, methods=["GET", "POST"], include_in_schema=False)
+    app.add_middleware(BrowserAuth, token=current_token)
     return app
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import sys
+
 import uvicorn
 
 from amphigory.config import WebappSettings
 
 
 def serve(settings: WebappSettings) -> int:
+    from amphigory.auth import is_loopback
     from amphigory.main import create_app
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if not is_loopback(settings.host) and settings.token is None:
+        print(f"warning: listening on {settings.host} without --token: anyone on the network can use the pages "
+              "and the API, and no daemon can connect", file=sys.stderr, flush=True)
     app = create_app(settings)
     print(f"amphigory webapp on http://{settings.host}:{settings.port}/ (data in {settings.data_dir})", flush=True)
     uvicorn.run(
