@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 import sys
 
+from amphigory_cli.token_file import read_token
 from amphigory_daemon.backends import BackendError
 from amphigory_daemon.config import DaemonSettings
 
@@ -28,6 +30,8 @@ async def _main(settings: DaemonSettings) -> None:
 
 def run_daemon(settings: DaemonSettings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.token is None:  # a webapp on this machine with the same --data-dir left its token there
+        settings = dataclasses.replace(settings, token=read_token(settings.data_dir))
     print(f"amphigory daemon {settings.daemon_id} -> {settings.webapp_url}", flush=True)
     try:
         asyncio.run(_main(settings))

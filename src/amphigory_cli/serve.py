@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import sys
+import dataclasses
 
 import uvicorn
 
 from amphigory.config import WebappSettings
+from amphigory_cli.token_file import ensure_token, token_path
 
 
 def serve(settings: WebappSettings) -> int:
-    from amphigory.auth import is_loopback
     from amphigory.main import create_app
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    if not is_loopback(settings.host) and settings.token is None:
-        print(f"warning: listening on {settings.host} without --token: anyone on the network can use the pages "
-              "and the API, and no daemon can connect", file=sys.stderr, flush=True)
+    if settings.token is None:
+        settings = dataclasses.replace(settings, token=ensure_token(settings.data_dir))
+        print(f"daemon token: {token_path(settings.data_dir)} (a daemon with the same --data-dir reads it; "
+              "elsewhere pass it with --token)", flush=True)
     app = create_app(settings)
     print(f"amphigory webapp on http://{settings.host}:{settings.port}/ (data in {settings.data_dir})", flush=True)
     uvicorn.run(

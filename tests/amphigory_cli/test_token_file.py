@@ -1,0 +1,23 @@
+"""A webapp and a daemon on one machine share the daemon token through the data folder."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from amphigory_cli.token_file import ensure_token, read_token, token_path
+
+
+def test_made_once_private_and_then_reused(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert read_token(data) is None
+    token = ensure_token(data)
+    assert len(token) >= 32
+    assert stat.S_IMODE(token_path(data).stat().st_mode) == 0o600
+    assert ensure_token(data) == token
+    assert read_token(data) == token
+
+
+def test_an_empty_file_is_no_token(tmp_path: Path) -> None:
+    token_path(tmp_path).write_text("\n")
+    assert read_token(tmp_path) is None
