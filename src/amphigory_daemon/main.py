@@ -24,6 +24,7 @@ from amphigory_daemon.daemon import drives, ripping, scanning
 from amphigory_daemon.daemon.handlers import RequestFailed, rip_of, slot_of, task_id_of
 from amphigory_daemon.daemon.ripping import PROGRESS_INTERVAL
 from amphigory_daemon.daemon.slots import (
+    AsyncScanFn,
     Context,
     EventClient,
     Handler,
@@ -31,6 +32,7 @@ from amphigory_daemon.daemon.slots import (
     Identity,
     RipFn,
     ScanFn,
+    ScanProgress,
     Slot,
     brief,
     log,
@@ -55,10 +57,17 @@ def _default_identify(path: str) -> Identity:
     return identify(path)
 
 
-def _default_scanner(path: str) -> Any:
-    from amphigory_daemon.scan.native import scan_path
+async def _default_scanner(path: str, progress: ScanProgress) -> Any:
+    from amphigory_daemon.scan.select import scan_disc
 
-    return scan_path(path)
+    return await scan_disc(path, progress)
+
+
+def _in_thread(scanner: ScanFn) -> AsyncScanFn:
+    async def scan(path: str, progress: ScanProgress) -> Any:
+        return await asyncio.to_thread(scanner, path)
+
+    return scan
 
 
 async def _default_ripper(job: Any, on_progress: Callable[[Any], None]) -> Any:
@@ -82,7 +91,8 @@ class Daemon:
     ) -> None:
         self.daemon_id = daemon_id
         self.backends = list(backends)
-        self._ctx = Context(identify=identify or _default_identify, scanner=scanner or _default_scanner,
+        self._ctx = Context(identify=identify or _default_identify,
+                            scanner=_in_thread(scanner) if scanner else _default_scanner,
                             ripper=ripper or _default_ripper, output_dir=output_dir)
         self._slots: dict[str, Slot] = {}
         for backend in self.backends:

@@ -1,12 +1,13 @@
-"""Scans: start one on a drive's disc, run the scanner in a thread, report the result; end one early."""
+"""Scans: start one on a drive's disc, run the scanner, report its progress and result; end one early."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from amphigory_daemon.daemon.handlers import fail
-from amphigory_daemon.daemon.slots import Context, ScanFn, Slot
+from amphigory_daemon.daemon.slots import AsyncScanFn, Context, Slot
 from amphigory_daemon.drive import DriveState, IllegalTransition
 from amphigory_protocol.messages import EventName
 
@@ -32,10 +33,22 @@ async def start_scan(ctx: Context, slot: Slot, task_id: str) -> dict[str, Any]:
     return {"accepted": True}
 
 
-async def run_scan(ctx: Context, slot: Slot, scanner: ScanFn, path: str, task_id: str, generation: int) -> None:
+PROGRESS_INTERVAL = 0.5  # seconds between scan_progress events (a MakeMKV scan takes minutes)
+
+
+async def run_scan(ctx: Context, slot: Slot, scanner: AsyncScanFn, path: str, task_id: str,
+                   generation: int) -> None:
     """Scan `path` and report completed or failed, unless the disc or the scan changed meanwhile."""
+    last = [0.0]
+
+    def on_progress(fraction: float, stage: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_INTERVAL:
+            last[0] = now
+            ctx.spawn(_progress(ctx, slot, task_id, generation, fraction, stage))
+
     try:
-        raw = await asyncio.to_thread(scanner, path)
+        raw = await scanner(path, on_progress)
         result = raw.model_dump(mode="json") if hasattr(raw, "model_dump") else dict(raw)
         error = None
     except asyncio.CancelledError:
@@ -56,6 +69,16 @@ async def run_scan(ctx: Context, slot: Slot, scanner: ScanFn, path: str, task_id
             slot.drive.fail_scan(error["message"])
             await ctx.emit(slot, EventName.SCAN_FAILED,
                            {"task_id": task_id, "fingerprint": fingerprint, "error": error})
+
+
+async def _progress(ctx: Context, slot: Slot, task_id: str, generation: int, fraction: float, stage: str) -> None:
+    async with slot.lock:
+        if slot.generation != generation or slot.drive.scan_task_id != task_id or slot.scan_task is None:
+            return
+        percent = max(0, min(99, int(fraction * 100)))
+        slot.drive.update_scan(percent)
+        await ctx.emit(slot, EventName.SCAN_PROGRESS, {"task_id": task_id, "fingerprint": slot.drive.fingerprint,
+                                                      "percent": percent, "stage": stage or "scanning"})
 
 
 async def end_scan(ctx: Context, slot: Slot, code: str, message: str) -> None:

@@ -46,7 +46,9 @@ class Identity(Protocol):
 
 
 IdentifyFn = Callable[[str], Identity]
-ScanFn = Callable[[str], Any]
+ScanFn = Callable[[str], Any]  # a plain scanner (tests inject one); run in a thread
+ScanProgress = Callable[[float, str], None]
+AsyncScanFn = Callable[[str, ScanProgress], Awaitable[Any]]  # what the daemon calls: path, progress -> result
 RipFn = Callable[[Any, Callable[[Any], None]], Awaitable[Any]]
 
 
@@ -88,7 +90,7 @@ class Context:
     """What drive work shares: the injected disc tools, where rips go, where events go, the running tasks."""
 
     identify: IdentifyFn
-    scanner: ScanFn
+    scanner: AsyncScanFn
     ripper: RipFn
     output_dir: Path
     client: EventClient | None = None
