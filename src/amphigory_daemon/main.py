@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import inspect
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from amphigory_daemon.backends.base import BackendError, DriveBackend
 from amphigory_daemon.config import DaemonSettings
@@ -63,9 +64,14 @@ async def _default_scanner(path: str, progress: ScanProgress) -> Any:
     return await scan_disc(path, progress)
 
 
-def _in_thread(scanner: ScanFn) -> AsyncScanFn:
+def _as_async(scanner: ScanFn | AsyncScanFn) -> AsyncScanFn:
+    """A scanner as the daemon calls it: an async one (path, progress) as it is, a plain one in a thread."""
+    if inspect.iscoroutinefunction(scanner):
+        return cast(AsyncScanFn, scanner)
+    plain = cast(ScanFn, scanner)
+
     async def scan(path: str, progress: ScanProgress) -> Any:
-        return await asyncio.to_thread(scanner, path)
+        return await asyncio.to_thread(plain, path)
 
     return scan
 
@@ -86,13 +92,13 @@ class Daemon:
         *,
         output_dir: Path = Path("data/ripped"),
         identify: IdentifyFn | None = None,
-        scanner: ScanFn | None = None,
+        scanner: ScanFn | AsyncScanFn | None = None,
         ripper: RipFn | None = None,
     ) -> None:
         self.daemon_id = daemon_id
         self.backends = list(backends)
         self._ctx = Context(identify=identify or _default_identify,
-                            scanner=_in_thread(scanner) if scanner else _default_scanner,
+                            scanner=_as_async(scanner) if scanner else _default_scanner,
                             ripper=ripper or _default_ripper, output_dir=output_dir)
         self._slots: dict[str, Slot] = {}
         for backend in self.backends:

@@ -364,3 +364,23 @@ async def test_hello_lists_drives_without_scan_results(rig: Any, backend: FakeBa
     assert hello.daemon_id == DAEMON
     assert [d["drive_id"] for d in hello.drives] == [D1, D2]
     assert all("scan_result" not in d for d in hello.drives)
+
+
+async def test_a_long_scan_reports_progress_as_it_goes(backend: FakeBackend, identifier: Identifier,
+                                                       tmp_path: Any) -> None:
+    async def slow_scanner(path: str, progress: Callable[[float, str], None]) -> dict[str, Any]:
+        for fraction in (0.25, 0.5, 0.75):
+            progress(fraction, "reading titles")
+            await asyncio.sleep(0.6)  # longer than the 0.5 s between scan_progress events
+        return {"fingerprint": f"dvd-{path}", "disc_type": "dvd", "titles": [TITLE]}
+
+    daemon, client = await rig_with(backend, identifier, tmp_path, scanner=slow_scanner)
+    try:
+        await insert(backend, client, "drive1", "movie.iso")
+        await client.call("scan", drive_id=D1, task_id="t1")
+        await until(lambda: "scan_completed" in client.names(), timeout=10)
+        progress = [data for name, _, data in client.events if name == "scan_progress"]
+        assert [p["percent"] for p in progress] == [0, 25, 50, 75]
+        assert progress[-1]["stage"] == "reading titles" and progress[-1]["task_id"] == "t1"
+    finally:
+        await daemon.stop()
