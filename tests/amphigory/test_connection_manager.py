@@ -152,7 +152,7 @@ async def test_unanswered_request_times_out_clearly(manager: ConnectionManager, 
         started = time.monotonic()
         with pytest.raises(DaemonTimeout, match=r"did not answer scan within 0\.2 s"):
             await manager.request("d1", "scan", {}, timeout=0.2)
-        assert time.monotonic() - started < 1
+        assert time.monotonic() - started < 5  # at once, not after the request's timeout
 
 
 async def test_request_to_an_absent_daemon_fails_at_once(manager: ConnectionManager) -> None:
@@ -177,7 +177,7 @@ async def test_disconnect_fails_pending_requests_at_once_and_drops_the_daemon(
     ws.transport.abort()  # the daemon vanishes without a close frame
     with pytest.raises(DaemonNotConnected):
         await pending
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 5  # at once, not after the request's timeout
     await eventually(lambda: seen == [("d1", True), ("d1", False)])
     assert manager.daemons() == [] and manager.drives() == [] and manager.daemon_of("d1:sr0") is None
 

@@ -169,3 +169,23 @@ async def test_reads_after_writes_see_the_writes(repo: DiscRepository) -> None:
     assert second is not None and second.title == "Renamed" and first.title == "My Movie"
     many = await repo.get_many(["dvd-abc", "dvd-nope"])
     assert list(many) == ["dvd-abc"] and many["dvd-abc"].title == "Renamed"
+
+
+async def test_a_cd_starts_with_its_cd_text_track_titles_and_keeps_the_persons(repo: DiscRepository) -> None:
+    titles = [{"number": 1, "duration_seconds": 200.0, "name": "Tone A"},
+              {"number": 2, "duration_seconds": 180.0, "name": "Tone B"}]
+    cd = ScanResult.model_validate({"fingerprint": "cd-1", "disc_type": "cd", "volume_name": "CD",
+                                    "title": "Album", "artist": "Band", "titles": titles})
+    await repo.save_scan(cd)
+    disc = await repo.get("cd-1")
+    assert disc is not None and [t.name for t in disc.tracks] == ["Tone A", "Tone B"]
+    await repo.update("cd-1", DiscUpdate(tracks=[TrackUpdate(number=2, name="My name")]))
+    await repo.save_scan(cd)  # a re-scan keeps the person's name
+    disc = await repo.get("cd-1")
+    assert disc is not None and [t.name for t in disc.tracks] == ["Tone A", "My name"]
+
+
+async def test_dvd_title_names_do_not_become_track_names(repo: DiscRepository) -> None:
+    await repo.save_scan(scan(titles=[{"number": 1, "duration_seconds": 5400.0, "name": "MY_MOVIE"}]))
+    disc = await repo.get("dvd-abc")
+    assert disc is not None and disc.tracks[0].name is None

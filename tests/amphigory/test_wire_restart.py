@@ -135,7 +135,7 @@ async def test_daemon_killed_mid_request_fails_the_request_at_once() -> None:
                 raise AssertionError("the request should have failed")
             except DaemonNotConnected:
                 pass
-            assert time.monotonic() - started < 1
+            assert time.monotonic() - started < 5  # at once, not after the request's 10 s timeout
             await eventually(lambda: manager.daemons() == [] and manager.drives() == [])
         finally:
             if process.returncode is None:

@@ -129,7 +129,7 @@ def test_two_daemons_insert_and_remove(cluster: Cluster, tmp_path: Path, sample_
 
     expected = identify(sample_iso).fingerprint
     shutil.copy(sample_iso, b2 / sample_iso.name)
-    until(lambda: cluster.drives()["beta:b2"]["fingerprint"] == expected, 5, "fingerprint listed", cluster)
+    until(lambda: cluster.drives()["beta:b2"]["fingerprint"] == expected, 15, "fingerprint listed", cluster)
     drive = cluster.drives()["beta:b2"]
     # the webapp scans an unknown disc at once, so it may already be scanning or scanned
     assert drive["state"] in ("disc_inserted", "scanning", "scanned") and drive["disc_type"] == "dvd"
@@ -137,7 +137,7 @@ def test_two_daemons_insert_and_remove(cluster: Cluster, tmp_path: Path, sample_
     assert cluster.drives()["alpha:a1"]["state"] == "empty"
 
     (b2 / sample_iso.name).unlink()
-    until(lambda: cluster.drives()["beta:b2"]["state"] == "empty", 5, "drive empty again", cluster)
+    until(lambda: cluster.drives()["beta:b2"]["state"] == "empty", 15, "drive empty again", cluster)
     assert cluster.drives()["beta:b2"]["fingerprint"] is None
 
 
@@ -156,4 +156,4 @@ def test_daemon_reconnects_after_webapp_restart(cluster: Cluster, tmp_path: Path
     cluster.start_web()
     until(lambda: cluster.drives()["gamma:tray"]["state"] == "empty", 10, "state re-synced", cluster)
     shutil.copy2(sample_iso, drive / sample_iso.name)
-    until(lambda: cluster.drives()["gamma:tray"]["fingerprint"] == expected, 5, "disc listed again", cluster)
+    until(lambda: cluster.drives()["gamma:tray"]["fingerprint"] == expected, 15, "disc listed again", cluster)

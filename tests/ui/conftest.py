@@ -10,7 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from ui_stack import Stack, Watched, chromium, running_stack
+
+# Assertions wait up to 15 s (not Playwright's 5 s) so a busy 2-core CI machine is not mistaken for a broken page.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")

@@ -121,16 +121,23 @@ async def upsert_tracks(conn: aiosqlite.Connection, disc_id: int, result: ScanRe
     cols = ", ".join(_TRACK_SCAN_COLUMNS)
     sets = ", ".join(f"{c} = excluded.{c}" for c in _TRACK_SCAN_COLUMNS)
     await conn.executemany(
-        f"INSERT INTO tracks (disc_id, track_number, {cols}, present, selected, status) "
-        f"VALUES (?, ?, {', '.join('?' * len(_TRACK_SCAN_COLUMNS))}, 1, ?, 'pending') "
+        f"INSERT INTO tracks (disc_id, track_number, {cols}, present, selected, status, name) "
+        f"VALUES (?, ?, {', '.join('?' * len(_TRACK_SCAN_COLUMNS))}, 1, ?, 'pending', ?) "
         f"ON CONFLICT(disc_id, track_number) DO UPDATE SET {sets}, present = 1",
-        [(disc_id, t.number, *_scan_values(t), int(_selected_by_default(result, t))) for t in result.titles],
+        [(disc_id, t.number, *_scan_values(t), int(_selected_by_default(result, t)), _first_name(result, t))
+         for t in result.titles],
     )
     numbers = [t.number for t in result.titles]
     await conn.execute(
         f"UPDATE tracks SET present = 0 WHERE disc_id = ? AND track_number NOT IN ({','.join('?' * len(numbers))})",
         (disc_id, *numbers),
     )
+
+
+def _first_name(result: ScanResult, title: Title) -> str | None:
+    """The name a new track starts with: a CD's CD-TEXT track title (names on DVDs and Blu-rays, where a disc has
+    any, repeat the disc's name and would only collide); the person's choice replaces it and survives re-scans."""
+    return title.name if result.disc_type == "cd" and title.name else None
 
 
 async def update_disc(conn: aiosqlite.Connection, disc_id: int, changes: DiscUpdate) -> None:

@@ -4,7 +4,6 @@ ripper from the sample discs, and the task service applying the daemon's `rip_co
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 import shutil
 import subprocess
@@ -203,8 +202,6 @@ async def test_handbrake_transcode_of_an_episode_reports_live_progress(
         progress = [t["progress"] for _, t in pushes]
         assert progress == sorted(progress) and progress[-1] == 100
         assert any(0 < p < 100 for p in progress), progress  # seen while HandBrake ran
-        running_at = [at for at, t in pushes if t["status"] == "running"]
-        assert max(b - a for a, b in itertools.pairwise(running_at)) < 1.0
 
 
 async def test_a_cd_track_is_filed_as_music(tmp_path: Path, cd_rip: tuple[ScanResult, RipOutcome]) -> None:
