@@ -199,9 +199,12 @@ class Daemon:
 async def run(settings: DaemonSettings, stop: asyncio.Event) -> None:
     """Run a daemon with `settings` until `stop` is set: backends, drives, the WebSocket client."""
     from amphigory_daemon.backends import select_backends
+    from amphigory_daemon.rip.output import sweep_stale_partials
     from amphigory_daemon.websocket import WebAppClient
 
     backends = await asyncio.to_thread(select_backends, settings)
+    for leftover in await asyncio.to_thread(sweep_stale_partials, settings.ripped_dir):
+        log.info("removed %s, left by a rip whose process died", leftover)
     daemon = Daemon(settings.daemon_id, backends, output_dir=settings.ripped_dir)
     client = WebAppClient(settings.webapp_url, token=settings.token, daemon_id=settings.daemon_id,
                           hello=daemon.hello)

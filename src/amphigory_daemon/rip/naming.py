@@ -6,13 +6,23 @@ so a partial file is hidden, never looks finished, and is renamed on the same fi
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 
 from amphigory_daemon.rip.errors import RipError
 from amphigory_protocol.naming import MAX_NAME_BYTES, safe_name
 
-__all__ = ["MAX_NAME_BYTES", "ensure_inside", "final_name", "numbered", "output_folder", "partial_prefix",
-           "safe_name"]
+__all__ = [
+    "MAX_NAME_BYTES",
+    "ensure_inside",
+    "final_name",
+    "numbered",
+    "output_folder",
+    "partial_prefix",
+    "safe_name",
+    "writer_tag",
+]
 
 
 def output_folder(root: Path, disc_title: str) -> Path:
@@ -42,5 +52,12 @@ def numbered(name: str, ext: str, n: int) -> str:
 
 
 def partial_prefix(name: str) -> str:
-    """The hidden prefix of a partial file for ``name`` (a random part and ``.partial<ext>`` follow)."""
-    return f".{name.rsplit('.', 1)[0]}."
+    """The hidden prefix of a partial file for ``name`` (a random part and ``.partial<ext>`` follow). It names the
+    host and process that write it, so a daemon that starts again can tell its own dead leftovers from another
+    daemon's rip in progress on shared storage (`amphigory_daemon.rip.output.sweep_stale_partials`)."""
+    return f".{name.rsplit('.', 1)[0]}.{writer_tag()}."
+
+
+def writer_tag(host: str | None = None, pid: int | None = None) -> str:
+    """``@<host>-<pid>@``: who writes a partial file."""
+    return f"@{host or socket.gethostname()}-{pid if pid is not None else os.getpid()}@"

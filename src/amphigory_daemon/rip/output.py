@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
+import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,3 +107,46 @@ def _os_error(exc: OSError, what: str) -> RipError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return RipError("disk_full", f"{what}: {exc.strerror}")
     return RipError("invalid_job", f"{what}: {exc}")
+
+
+_WRITER = re.compile(r"\.@(?P<host>[^@/]+)-(?P<pid>\d+)@\.[^/]*\.partial")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def sweep_stale_partials(output_root: Path) -> list[Path]:
+    """Remove the partial files and folders that a rip on this host left behind when its process died (a crash, a
+    power cut, SIGKILL): a partial never looks finished, but it should not fill the disk either. Partials of
+    processes still alive, or written by another host on shared storage, are left alone."""
+    host = socket.gethostname()
+    removed: list[Path] = []
+    try:
+        folders = [p for p in output_root.iterdir() if p.is_dir() and not p.is_symlink()]
+    except OSError:
+        return removed
+    for folder in folders:
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            found = _WRITER.search(entry.name)
+            if not entry.name.startswith(".") or found is None or found["host"] != host:
+                continue
+            if _alive(int(found["pid"])):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+                removed.append(entry)
+    return removed

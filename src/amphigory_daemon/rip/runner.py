@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -65,6 +67,26 @@ def _kill(process: asyncio.subprocess.Process) -> None:
         process.kill()
 
 
+def _die_with_parent() -> Callable[[], None] | None:
+    """On Linux, a child that gets SIGKILL when the daemon dies: a crashed daemon must not leave an ffmpeg
+    writing a partial file that nobody will ever finish (its own session shields it from the terminal's signals).
+    libc is loaded here, in the parent, so the child only makes one system call before exec."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def set_parent_death_signal() -> None:
+        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+    return set_parent_death_signal
+
+
+_DIE_WITH_US = _die_with_parent()
+
+
 async def run_tool(
     argv: Sequence[str],
     *,
@@ -81,6 +103,7 @@ async def run_tool(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,  # its own process group, so helpers it starts die with it
+        preexec_fn=_DIE_WITH_US,
         env=env,
     )
     assert process.stdout is not None and process.stderr is not None
