@@ -9,6 +9,7 @@ and reported in the next `hello`. A heartbeat (WebSocket ping/pong) notices a de
 from __future__ import annotations
 
 import asyncio
+import bisect
 import json
 import logging
 import random
@@ -41,6 +42,9 @@ from amphigory_protocol.messages import (
 )
 
 log = logging.getLogger(__name__)
+
+# Progress reports: in a full outbox these go first (a later report supersedes an earlier one).
+_PROGRESS = frozenset({EventName.RIP_PROGRESS, EventName.SCAN_PROGRESS})
 
 RequestHandler = Callable[[dict[str, Any]], Awaitable[Any]]
 
@@ -102,7 +106,7 @@ class WebAppClient:
         self._seq = 0
         self._acked = 0
         self._dropped = 0
-        self._outbox: deque[tuple[int, str]] = deque()
+        self._outbox: deque[tuple[int, str, bool]] = deque()  # (seq, JSON text, is a progress report)
         self._outbox_changed = asyncio.Event()
         self._pending = PendingRequests()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -136,12 +140,12 @@ class WebAppClient:
         text = message.model_dump_json()
         self._seq += 1
         if len(self._outbox) >= self.outbox_size:
-            self._outbox.popleft()
+            self._drop_one()
             self._dropped += 1
             if self._dropped == 1 or self._dropped % 1000 == 0:
                 log.warning("outbox full (%d events): %d oldest event(s) dropped so far", self.outbox_size,
                             self._dropped)
-        self._outbox.append((self._seq, text))
+        self._outbox.append((self._seq, text, message.event in _PROGRESS))
         self._outbox_changed.set()
         return self._seq
 
@@ -271,11 +275,19 @@ class WebAppClient:
                 sent = item[0]
             await self._outbox_changed.wait()
 
-    def _next_after(self, seq: int) -> tuple[int, str] | None:
-        # The outbox holds consecutive seqs (drops and acks only remove from the left), so this is arithmetic.
-        if not self._outbox:
-            return None
-        index = max(0, seq + 1 - self._outbox[0][0])
+    def _drop_one(self) -> None:
+        """Make room in a full outbox: the oldest progress report goes first (a later one says more), so that a
+        long outage during a long rip never costs a `rip_completed` or a `disc_inserted`; only an outbox of
+        nothing but such events loses its oldest."""
+        for index, (_seq, _text, is_progress) in enumerate(self._outbox):
+            if is_progress:
+                del self._outbox[index]
+                return
+        self._outbox.popleft()
+
+    def _next_after(self, seq: int) -> tuple[int, str, bool] | None:
+        # The outbox is ordered by seq (with gaps where progress reports were dropped).
+        index = bisect.bisect_right(self._outbox, seq, key=lambda item: item[0])
         return self._outbox[index] if index < len(self._outbox) else None
 
     def _on_ack(self, seq: int) -> None:

@@ -169,6 +169,26 @@ async def test_outbox_bound_drops_oldest_and_reports_it(manager: ConnectionManag
         assert manager.daemons()[0].dropped_events == 3
 
 
+async def test_a_full_outbox_gives_up_progress_reports_before_anything_else(
+        manager: ConnectionManager, server: LiveServer) -> None:
+    applied: list[tuple[int, str]] = []
+
+    async def on_event(daemon_id: str, event: Event) -> None:
+        applied.append((event.seq, event.event.value))
+
+    manager.add_listener(on_event)
+    client = make_client(server, outbox_size=4)
+    await client.emit("rip_started", "d1:sr0", {"task_id": "t"})  # 1
+    for percent in range(10):  # 2..11: a long outage during a long rip
+        await client.emit("rip_progress", "d1:sr0", {"task_id": "t", "percent": percent})
+    await client.emit("rip_completed", "d1:sr0", {"task_id": "t"})  # 12
+    await client.emit("disc_ejected", "d1:sr0", {})  # 13
+    assert (client.dropped, client.outbox_len) == (9, 4)
+    async with running(client):
+        await eventually(lambda: len(applied) == 4)
+        assert applied == [(1, "rip_started"), (11, "rip_progress"), (12, "rip_completed"), (13, "disc_ejected")]
+
+
 async def test_wrong_token_keeps_retrying_without_connecting(manager: ConnectionManager,
                                                              server: LiveServer) -> None:
     client = make_client(server, token="wrong")
