@@ -19,9 +19,12 @@ The rules, applied in this order to the titles of one disc:
    A bonus disc, whose longest title is a 23-minute documentary among others, has none. On a disc of nothing but
    short clips (under 5 minutes each), a title with chapters three times longer than any other is the main
    feature, with low confidence (0.4).
-5. **Alternate features.** Other titles within 15 % of the main's length, with a different segment map, are
+5. **Decoys.** Titles playing the main's own clips in another order, or (when there are more than three of them)
+   any title as long as the main to within a second, are ``duplicate`` of it with confidence 0.6: the hundreds of
+   near-identical playlists some Blu-rays carry to confuse rippers. Real alternate cuts differ in length.
+6. **Alternate features.** Other titles within 15 % of the main's length, with a different segment map, are
    ``alternate_feature`` (another cut, another angle, another language's credits).
-6. **The rest.** Under 15 s: ``other`` (logos, menus). Names containing trailer/teaser/spot, deleted,
+7. **The rest.** Under 15 s: ``other`` (logos, menus). Names containing trailer/teaser/spot, deleted,
    behind the scenes/making of, interview or featurette give that type; unnamed titles under 3.5 minutes are
    ``trailer``, longer ones ``extra``.
 
@@ -53,6 +56,7 @@ FEATURE_MIN = 60 * 60
 SHORT_FILM_MIN = 20 * 60
 TRAILER_MAX = 210
 JUNK_MAX = 15
+DECOY_CROWD = 3
 
 
 @dataclass(frozen=True)
@@ -208,14 +212,30 @@ def classify_titles(titles: Sequence[TitleFacts]) -> tuple[Classification, ...]:
     if main is not None:
         sure = 0.95 if main.main_feature_flag else 0.85 if main.duration_seconds >= SHORT_FILM_MIN else 0.4
         out[main.number] = Classification(main.number, "main_feature", sure)
+    decoys = _decoys(main, rest) if main is not None else set()
     for t in rest:
         if t.number in out:
             continue
-        if main is not None and t.duration_seconds >= 0.85 * main.duration_seconds:
+        if main is not None and t.number in decoys:
+            out[t.number] = Classification(t.number, "duplicate", 0.6, main.number)
+        elif main is not None and t.duration_seconds >= 0.85 * main.duration_seconds:
             out[t.number] = Classification(t.number, "alternate_feature", 0.7)
         else:
             out[t.number] = _short(t)
     return tuple(out[t.number] for t in titles)
+
+
+def _decoys(main: TitleFacts, titles: Sequence[TitleFacts]) -> set[int]:
+    """Playlists that pose as the film: the main's own clips in another order, or, on a disc with more than
+    `DECOY_CROWD` such titles, any playing as long as the main to within a second (copy protection's hundreds of
+    near-identical playlists; real alternate cuts differ in length)."""
+    same_length = [t for t in titles if t is not main and not t.main_feature_flag
+                   and abs(t.duration_seconds - main.duration_seconds) <= 1]
+    reordered = {t.number for t in same_length
+                 if t.segment_map and sorted(map(str, t.segment_map)) == sorted(map(str, main.segment_map))}
+    if len(same_length) > DECOY_CROWD:
+        return {t.number for t in same_length}
+    return reordered
 
 
 def _main(titles: Sequence[TitleFacts]) -> TitleFacts | None:
