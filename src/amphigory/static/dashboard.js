@@ -11,6 +11,8 @@
   const announce = document.getElementById("announce");
 
   const drives = new Map(); // drive_id -> drive dict
+
+  const notices = new Map(); // drive_id -> what the drive last had to say
   const daemons = new Map(); // daemon_id -> daemon info
   const cards = new Map(); // drive_id -> card element
   const known = new Map(); // fingerprint -> stored disc summary {title, year} | null (unknown) | "pending"
@@ -99,9 +101,10 @@
 
     renderProgress(card, drive);
     const error = card.querySelector(".card-error");
+    const notice = notices.get(drive.drive_id);
     const problem = drive.scan_error || drive.rip_error;
-    error.hidden = !problem;
-    error.textContent = problem ? `Last ${drive.scan_error ? "scan" : "rip"} failed: ${problem}` : "";
+    error.hidden = !notice && !problem;
+    error.textContent = notice || (problem ? `Last ${drive.scan_error ? "scan" : "rip"} failed: ${problem}` : "");
 
     const busy = state === "scanning" || state === "ripping";
     card.querySelector("[data-action=scan]").disabled = !hasDisc || busy || !drive.fingerprint;
@@ -195,6 +198,23 @@
     for (const time of daemonsBox.querySelectorAll("time")) time.textContent = relativeTime(time.dateTime);
   }, 5000);
 
+  // -- what a drive has to say that its state does not (a second disc dropped in, a disc that cannot be read) ---
+
+  function noteEvent(event) {
+    const data = event.data || {};
+    let notice = notices.get(event.drive_id) || "";
+    if (event.event === "disc_ejected") notice = "";
+    if (event.event === "disc_inserted") {
+      notice = data.error ? `Cannot read this disc: ${data.error.message || data.error.code}` : "";
+    }
+    if (data.warning) notice = data.warning.message || data.warning.code || "";
+    if (notice) notices.set(event.drive_id, notice);
+    else notices.delete(event.drive_id);
+    const drive = drives.get(event.drive_id);
+    if (drive) renderDrive(drive);
+    if (data.warning || data.error) say(notice);
+  }
+
   // -- the feed -------------------------------------------------------------------------------------------------
 
   function onMessage(msg) {
@@ -239,6 +259,7 @@
         break;
       case "event":
         if (msg.event && msg.event.daemon_id) seen(msg.event.daemon_id);
+        if (msg.event && msg.event.drive_id) noteEvent(msg.event);
         break;
       case "disc":
         known.delete(msg.fingerprint);
