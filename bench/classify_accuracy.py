@@ -17,20 +17,10 @@ from types import ModuleType
 from typing import Any
 
 from amphigory_daemon.formats.makemkv import parse_info
-from amphigory_daemon.scan.classify import classify_titles, facts_from_makemkv
+from amphigory_daemon.scan.classify import THEDISCDB_LABELS, classify_titles, facts_from_makemkv
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "thediscdb"
-SCORER_LABELS = {
-    "main_feature": "main",
-    "episode": "episode",
-    "trailer": "trailer",
-    "deleted_scene": "deleted_scene",
-    "featurette": "extra",
-    "behind_the_scenes": "extra",
-    "interview": "extra",
-    "extra": "extra",
-    "duplicate": "duplicate",
-}
+SCORER_LABELS = THEDISCDB_LABELS
 
 
 def load_scorer(root: Path) -> ModuleType:

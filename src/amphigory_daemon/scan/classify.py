@@ -43,7 +43,20 @@ from amphigory_protocol.disc import TitleType
 if TYPE_CHECKING:  # the native scan classifies without loading the MakeMKV reader
     from amphigory_daemon.formats.makemkv import MakemkvTitle
 
-TYPES: tuple[str, ...] = get_args(TitleType)  # the scan contract's classification types
+TYPES: tuple[str, ...] = get_args(TitleType)
+# Our types as TheDiscDB's hand labels name them (its scorer, in ../shared/fixtures/thediscdb, is what the bench and
+# the tests measure the rules with).
+THEDISCDB_LABELS = {
+    "main_feature": "main",
+    "episode": "episode",
+    "trailer": "trailer",
+    "deleted_scene": "deleted_scene",
+    "featurette": "extra",
+    "behind_the_scenes": "extra",
+    "interview": "extra",
+    "extra": "extra",
+    "duplicate": "duplicate",
+}  # the scan contract's classification types
 _NAME_TYPES = (
     (("trailer", "teaser", "tv spot", "tv spots"), "trailer"),
     (("deleted", "extended scene"), "deleted_scene"),

@@ -14,19 +14,9 @@ from pathlib import Path
 from types import ModuleType
 
 from amphigory_daemon.formats.makemkv import parse_info
-from amphigory_daemon.scan.classify import TYPES, TitleFacts, classify_titles, facts_from_makemkv
+from amphigory_daemon.scan.classify import THEDISCDB_LABELS, TYPES, TitleFacts, classify_titles, facts_from_makemkv
 
-SCORER_LABELS = {
-    "main_feature": "main",
-    "episode": "episode",
-    "trailer": "trailer",
-    "deleted_scene": "deleted_scene",
-    "featurette": "extra",
-    "behind_the_scenes": "extra",
-    "interview": "extra",
-    "extra": "extra",
-    "duplicate": "duplicate",
-}
+SCORER_LABELS = THEDISCDB_LABELS
 
 
 def _scorer(root: Path) -> ModuleType:
