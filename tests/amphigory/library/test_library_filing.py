@@ -282,7 +282,7 @@ async def test_refiling_after_a_rename_moves_the_file_and_cancel_cleans_up(
 async def test_cancelling_a_transcode_kills_it_and_leaves_nothing(
         tmp_path: Path, dvd_rip: tuple[ScanResult, RipOutcome]) -> None:
     if shutil.which("HandBrakeCLI") is None:
-        pytest.skip("HandBrakeCLI is not installed")
+        pytest.fail("HandBrakeCLI is not installed (Debian handbrake-cli; ./dev test installs it)")
     scan, rip = dvd_rip
     async with running(tmp_path / "data", "handbrake") as app:
         await app.save(scan, "Big Buck Bunny", 2008, t3={"type": "main_feature"})

@@ -152,10 +152,10 @@ async def test_eject_uses_the_ioctl() -> None:
 def loop_device(samples: Path) -> Iterator[tuple[str, Path]]:
     iso = samples / "dvd" / "AMPHIGORY_SAMPLE_DVD.iso"
     if shutil.which("losetup") is None:
-        pytest.skip("losetup is not installed")
+        pytest.fail("losetup is not installed (Debian util-linux)")
     done = subprocess.run(["losetup", "-r", "--find", "--show", str(iso)], capture_output=True, text=True)
     if done.returncode != 0:
-        pytest.skip(f"cannot attach a loop device here: {done.stderr.strip()}")
+        pytest.fail(f"cannot attach a loop device (run as root): {done.stderr.strip()}")
     device = done.stdout.strip()
     try:
         yield device, iso

@@ -148,7 +148,7 @@ def loop_device(bd_iso: Path) -> Iterator[Path]:
     """The Blu-ray image attached read-only to a loop device, as a drive presents a disc."""
     done = subprocess.run(["losetup", "-r", "--find", "--show", str(bd_iso)], capture_output=True, text=True)
     if done.returncode != 0:
-        pytest.skip(f"no loop devices here: {done.stderr.strip()}")
+        pytest.fail(f"cannot attach a loop device (run as root): {done.stderr.strip()}")
     device = Path(done.stdout.strip())
     try:
         yield device
