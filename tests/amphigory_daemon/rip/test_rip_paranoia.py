@@ -17,7 +17,7 @@ from amphigory_daemon.rip.errors import CODES
 from amphigory_daemon.rip.paranoia import ParanoiaProgress, paranoia_argv, parse_callback
 
 LOGS = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "audio_cd" / "whipper"
-needs_logs = pytest.mark.skipif(not LOGS.is_dir(), reason="the shared whipper fixtures are not there")
+needs_logs = pytest.mark.usefixtures("shared_fixtures")  # fails clearly when ../shared is missing
 
 
 def parsed(name: str) -> ParanoiaProgress:
