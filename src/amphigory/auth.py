@@ -31,6 +31,11 @@ def session_value(token: str) -> str:
     return hmac.new(token.encode(), b"amphigory browser session", hashlib.sha256).hexdigest()
 
 
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison of two secrets as UTF-8 (`hmac.compare_digest` refuses non-ASCII `str`)."""
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
 def is_loopback(host: str | None) -> bool:
     if not host:
         return False
@@ -50,7 +55,7 @@ def allowed(scope: Scope, token: str | None) -> bool:
         return True
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
     bearer = headers.get("authorization", "")
-    if bearer.startswith("Bearer ") and hmac.compare_digest(bearer[7:].strip(), token):
+    if bearer.startswith("Bearer ") and same_secret(bearer[7:].strip(), token):
         return True
     cookie = SimpleCookie()
     try:
@@ -58,7 +63,7 @@ def allowed(scope: Scope, token: str | None) -> bool:
     except Exception:  # a malformed cookie header is simply no session
         return False
     morsel = cookie.get(COOKIE)
-    return morsel is not None and hmac.compare_digest(morsel.value, session_value(token))
+    return morsel is not None and same_secret(morsel.value, session_value(token))
 
 
 class BrowserAuth:
@@ -104,14 +109,27 @@ required autofocus> <button type="submit">Log in</button></form></main></body></
     return HTMLResponse(body, status_code=status)
 
 
+_LOGIN_FORM_BYTES = 4096
+
+
+async def _head_of_body(request: Request, limit: int) -> bytes:
+    """The first `limit` bytes of the body, reading no further (the login form is open to anyone)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) >= limit:
+            break
+    return body[:limit]
+
+
 async def login(request: Request, token: str | None) -> Response:
     """GET: the form; POST: check the token, set the session cookie, go where the person was going."""
     if request.method == "GET":
         return login_page(next_path=_safe_next(request.query_params.get("next", "/")))
-    form = parse_qs((await request.body())[:4096].decode("utf-8", "replace"))
+    form = parse_qs((await _head_of_body(request, _LOGIN_FORM_BYTES)).decode("utf-8", "replace"))
     given = (form.get("token") or [""])[0]
     next_path = _safe_next((form.get("next") or ["/"])[0])
-    if token is None or not hmac.compare_digest(given, token):
+    if token is None or not same_secret(given, token):
         return login_page("That is not the token.", next_path, status=401)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(COOKIE, session_value(token), httponly=True, samesite="strict", max_age=30 * 24 * 3600)

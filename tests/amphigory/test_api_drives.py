@@ -336,3 +336,24 @@ async def test_openapi_documents_the_api(stack: Stack) -> None:
         assert path in paths, path
     drive = spec["components"]["schemas"]["DriveResponse"]["properties"]
     assert {"drive_id", "daemon_id", "device", "state", "fingerprint", "known_disc"} <= set(drive)
+
+
+async def test_rip_with_a_name_too_long_to_store_is_refused_with_422(stack: Stack) -> None:
+    await stack.app.state.discs.save_scan(ScanResult.model_validate(scan_result("dvd-a")))
+    daemon = await stack.daemon()
+    await daemon.insert(DRIVE, "dvd-a")
+    await eventually(lambda: _drive_has(stack, "dvd-a"))
+    response = await stack.http.post(f"/api/drives/{DRIVE}/rip", json={"tracks": [1], "names": {"1": "x" * 301}})
+    assert response.status_code == 422, response.text
+    assert not [c for c in daemon.calls if c[0] == "rip"]
+
+
+async def test_openapi_422_documents_refusals_and_validation_errors_alike(stack: Stack) -> None:
+    spec = (await stack.http.get("/openapi.json")).json()
+    schemas = spec["components"]["schemas"]
+    for path, method in (("/api/drives/{drive_id}/rip", "post"), ("/api/tasks/{task_id}/retry", "post")):
+        schema = spec["paths"][path][method]["responses"]["422"]["content"]["application/json"]["schema"]
+        refs = [s["$ref"].rsplit("/", 1)[1] for s in schema["anyOf"]]
+        assert refs == ["Problem", "HTTPValidationError"] and all(r in schemas for r in refs)
+    bad = await stack.http.post(f"/api/drives/{DRIVE}/rip", json={"tracks": []})
+    assert bad.status_code == 422 and isinstance(bad.json()["detail"], list)  # the validation shape

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -78,3 +79,32 @@ def test_rules_without_a_token_and_for_open_paths() -> None:
     assert allowed({**lan, "headers": cookie}, TOKEN)
     assert not allowed({**lan, "headers": [(b"cookie", f"{COOKIE}={session_value('old')}".encode())]}, TOKEN)
     assert not allowed({**lan, "headers": [(b"cookie", b"\x00garbage;;=")]}, TOKEN)
+
+
+async def test_a_token_with_non_ascii_characters_is_refused_not_an_error(app: object) -> None:
+    async with client(app, LAN) as c:
+        form = await c.post("/login", content="token=%C3%A9t%C3%A9&next=%2F",
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert form.status_code == 401 and "not the token" in form.text
+        bearer = await c.get("/api/drives", headers={"Authorization": "Bearer été".encode()})
+        assert bearer.status_code == 401
+        cookie = await c.get("/api/drives", headers={"Cookie": f"{COOKIE}=é".encode()})
+        assert cookie.status_code == 401
+
+
+async def test_login_reads_no_more_of_the_body_than_a_form_needs() -> None:
+    from starlette.requests import Request
+
+    from amphigory.auth import login
+
+    sent = 0
+
+    async def endless() -> dict[str, object]:  # a client that never stops sending
+        nonlocal sent
+        sent += 1
+        await asyncio.sleep(0)  # lets the timeout below end a login that would read on forever
+        return {"type": "http.request", "body": b"x" * 1024, "more_body": True}
+
+    scope = {"type": "http", "method": "POST", "path": "/login", "headers": [], "query_string": b""}
+    answer = await asyncio.wait_for(login(Request(scope, endless), TOKEN), 5)
+    assert answer.status_code == 401 and sent <= 5

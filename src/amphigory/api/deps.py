@@ -44,8 +44,15 @@ async def task_problem_handler(request: Request, exc: Exception) -> JSONResponse
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
-    """OpenAPI `responses=` for routes that may refuse with a `Problem`."""
-    return {status: {"model": Problem} for status in statuses}
+    """OpenAPI `responses=` for routes that may refuse with a `Problem`; a 422 may also be FastAPI's own
+    validation error (`HTTPValidationError`), so it documents both shapes."""
+    out: dict[int | str, dict[str, object]] = {status: {"model": Problem} for status in statuses}
+    if 422 in statuses:
+        either = {"anyOf": [{"$ref": "#/components/schemas/Problem"},
+                            {"$ref": "#/components/schemas/HTTPValidationError"}]}
+        out[422] = {"description": "refused (Problem) or invalid request (HTTPValidationError)",
+                    "content": {"application/json": {"schema": either}}}
+    return out
 
 
 def _manager(request: Request) -> ConnectionManager:

@@ -7,7 +7,7 @@ ids contain ':' and '@' and may contain '/', hence the path converters.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
@@ -59,7 +59,8 @@ class RipRequest(BaseModel):
 
     tracks: list[int] = Field(min_length=1, max_length=500)
     fingerprint: str | None = Field(default=None, max_length=200)
-    names: dict[int, str] | None = Field(default=None, description="chosen names by track number")
+    names: dict[int, Annotated[str, Field(max_length=300)]] | None = Field(
+        default=None, description="chosen names by track number")
 
 
 class RipAccepted(BaseModel):

@@ -1,4 +1,4 @@
-"""/api/tasks: every scan, rip and eject the webapp asked for, with status, progress, result and error."""
+"""/api/tasks: every scan, rip, eject and filing the webapp asked for, with status, progress, result and error."""
 
 from __future__ import annotations
 
@@ -52,6 +52,6 @@ async def cancel_task(task_id: str, tasks: Tasks) -> Task:
 @router.post("/{task_id}/retry", status_code=202, response_model=RetryAccepted,
              responses=problem_responses(404, 409, 422, 503, 504))
 async def retry_task(task_id: str, tasks: Tasks) -> RetryAccepted:
-    """Run a failed or cancelled scan or rip again as a new task."""
+    """Run a failed or cancelled scan, rip or filing again as a new task."""
     created = await tasks.retry(task_id)
     return RetryAccepted(task_ids=[t.id for t in created], tasks=created)

@@ -80,6 +80,7 @@ class EventDelivery:
                 log.exception("connection listener failed for daemon %s", daemon_id)
 
     def _remember(self, key: tuple[str, str], seq: int) -> None:
+        self._applied.pop(key, None)  # re-inserted last: the dict runs from least to most recently applied
         self._applied[key] = seq
-        if len(self._applied) > self.MEMORY:  # forget the oldest daemon instances
+        if len(self._applied) > self.MEMORY:  # forget the daemon instance heard from least recently
             del self._applied[next(iter(self._applied))]

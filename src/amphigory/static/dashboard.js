@@ -2,7 +2,7 @@
 // The dashboard: every drive of every connected daemon, kept live from /ws/browser. The feed's snapshot replaces
 // everything (so a reconnect after a webapp restart re-renders from scratch); `drive`, `drive_removed`, `daemon`
 // and `disc` messages change one thing each. Whether a disc is known (and its stored title) comes from
-// /api/discs/{fingerprint}, asked once per fingerprint.
+// /api/discs?q={fingerprint}, asked once per fingerprint (and again after a `disc` message).
 
 (() => {
   const { el, api, openFeed, deviceName, relativeTime, discType, words, progressBar, setProgress } = Amphigory;
@@ -39,9 +39,11 @@
 
   // -- drive cards ----------------------------------------------------------------------------------------------
 
+  let cardsMade = 0; // ids stay unique when cards come and go (aria-labelledby must point at its own heading)
+
   function createCard(drive) {
     const id = drive.drive_id;
-    const heading = el("h3", { className: "disc-name", id: `drive-${cards.size}-title` });
+    const heading = el("h3", { className: "disc-name", id: `drive-${cardsMade++}-title` });
     const card = el("article", { className: "drive-card", "aria-labelledby": heading.id, dataset: { driveId: id } },
       el("header", { className: "card-head" },
         el("div", { className: "card-title" },

@@ -119,5 +119,5 @@ class TaskRecords:
         """Push a message to browsers; a browser feed problem must never undo a task change."""
         try:
             await self.manager.broadcast_browser(message)
-        except Exception:  # a browser feed problem must never undo a task change
+        except Exception:
             log.exception("could not push %s to browsers", message.get("type"))
