@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import socket
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +20,14 @@ def default_daemon_id() -> str:
     except (KeyError, OSError):
         user = "amphigory"
     return f"{user}@{socket.gethostname()}"
+
+
+def daemon_version() -> str:
+    """The installed amphigory's version, what a daemon reports in its hello ("0" when not installed)."""
+    try:
+        return metadata.version("amphigory")
+    except metadata.PackageNotFoundError:
+        return "0"
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,11 @@ import contextlib
 import functools
 import inspect
 from collections.abc import Callable, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any, cast
 
 from amphigory_daemon.backends.base import BackendError, DriveBackend
-from amphigory_daemon.config import DaemonSettings
+from amphigory_daemon.config import DaemonSettings, daemon_version
 from amphigory_daemon.daemon import drives, ripping, scanning
 from amphigory_daemon.daemon.handlers import RequestFailed, rip_of, slot_of, task_id_of
 from amphigory_daemon.daemon.ripping import PROGRESS_INTERVAL
@@ -43,13 +42,6 @@ from amphigory_protocol.messages import Hello
 
 __all__ = ["PROGRESS_INTERVAL", "Daemon", "EventClient", "Handler", "IdentifyFn", "Identity", "RequestFailed",
            "RipFn", "ScanFn", "run"]
-
-
-def _version() -> str:
-    try:
-        return metadata.version("amphigory")
-    except metadata.PackageNotFoundError:
-        return "0"
 
 
 def _default_identify(path: str) -> Identity:
@@ -135,7 +127,8 @@ class Daemon:
 
     def hello(self) -> Hello:
         """The hello of every (re)connection: who we are and every drive (without scan results, to stay small)."""
-        return Hello(daemon_id=self.daemon_id, version=_version(), drives=[brief(s) for s in self._slots.values()])
+        drives = [brief(s) for s in self._slots.values()]
+        return Hello(daemon_id=self.daemon_id, version=daemon_version(), drives=drives)
 
     @property
     def drives(self) -> list[OpticalDrive]:

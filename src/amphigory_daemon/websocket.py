@@ -16,14 +16,13 @@ import random
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
-from importlib import metadata
 from typing import Any
 
 import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from amphigory_daemon.config import default_daemon_id
+from amphigory_daemon.config import daemon_version, default_daemon_id
 from amphigory_protocol.messages import (
     MAX_FRAME_BYTES,
     Ack,
@@ -47,13 +46,6 @@ log = logging.getLogger(__name__)
 _PROGRESS = frozenset({EventName.RIP_PROGRESS, EventName.SCAN_PROGRESS})
 
 RequestHandler = Callable[[dict[str, Any]], Awaitable[Any]]
-
-
-def _version() -> str:
-    try:
-        return metadata.version("amphigory")
-    except metadata.PackageNotFoundError:
-        return "0"
 
 
 class WebAppError(Exception):
@@ -88,7 +80,7 @@ class WebAppClient:
         self.url = url
         self.token = token
         self.daemon_id = daemon_id
-        self.version = version or _version()
+        self.version = version or daemon_version()
         # Random per client: `seq` restarts at 1 with a new instance, and the webapp keys its dedup state on both.
         self.instance_id = uuid.uuid4().hex
         self.outbox_size = outbox_size
@@ -104,7 +96,6 @@ class WebAppClient:
         self._websocket: ClientConnection | None = None
         self._connected = False
         self._seq = 0
-        self._acked = 0
         self._dropped = 0
         self._outbox: deque[tuple[int, str, bool]] = deque()  # (seq, JSON text, is a progress report)
         self._outbox_changed = asyncio.Event()
@@ -291,7 +282,6 @@ class WebAppClient:
         return self._outbox[index] if index < len(self._outbox) else None
 
     def _on_ack(self, seq: int) -> None:
-        self._acked = max(self._acked, seq)
         while self._outbox and self._outbox[0][0] <= seq:
             self._outbox.popleft()
 

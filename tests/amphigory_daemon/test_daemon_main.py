@@ -384,3 +384,39 @@ async def test_a_long_scan_reports_progress_as_it_goes(backend: FakeBackend, ide
         assert progress[-1]["stage"] == "reading titles" and progress[-1]["task_id"] == "t1"
     finally:
         await daemon.stop()
+
+
+async def test_a_scan_started_as_a_queued_rip_begins_makes_the_rip_wait(backend: FakeBackend, identifier: Identifier,
+                                                                        tmp_path: Any) -> None:
+    # A scan request that takes the drive's lock right after the rip worker picks a rip, but before that rip
+    # starts, used to fail the rip (`invalid_job`: "cannot start a rip while drive is scanning").
+    gate = asyncio.Event()
+
+    async def scanner(path: str, progress: Any) -> dict[str, Any]:
+        await gate.wait()
+        return {"fingerprint": f"dvd-{path}", "disc_type": "dvd", "titles": [TITLE]}
+
+    ripper = FakeRipper()
+    daemon, client = await rig_with(backend, identifier, tmp_path, ripper=ripper, scanner=scanner)
+    try:
+        await insert(backend, client, "drive1", "a.iso")
+        slot = daemon._slots[D1]
+        await client.handlers["rip"](rip_params(D1, "r1", "dvd-a.iso", "a1"))
+        await slot.lock.acquire()  # the worker, then the scan, queue up behind this
+        scan = asyncio.ensure_future(client.call("scan", drive_id=D1, task_id="s1"))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        slot.lock.release()
+        assert await scan == {"accepted": True}
+        await until(lambda: "scan_started" in client.names(D1))
+        await asyncio.sleep(0.05)
+        assert "rip_failed" not in client.names(D1) and ripper.started == []
+        gate.set()
+        await until(lambda: "a1" in ripper.started)
+        ripper.gates["a1"].set()
+        await until(lambda: "rip_completed" in client.names(D1))
+        names = client.names(D1)
+        assert names.index("scan_completed") < names.index("rip_started") and "rip_failed" not in names
+    finally:
+        gate.set()
+        await daemon.stop()

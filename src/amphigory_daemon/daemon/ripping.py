@@ -44,8 +44,6 @@ async def rip_worker(ctx: Context, slot: Slot) -> None:
                     return
                 rip = slot.rips.popleft()
                 slot.rip_current = rip
-            if slot.scan_task is not None:  # a scan started before this rip: let it finish first
-                await asyncio.wait([slot.scan_task])
             rip.task = asyncio.ensure_future(run_rip(ctx, slot, rip))
             await asyncio.wait([rip.task])
             slot.rip_current = None
@@ -75,32 +73,43 @@ async def run_rip(ctx: Context, slot: Slot, rip: Rip) -> None:
 
 
 async def _begin_rip(ctx: Context, slot: Slot, rip: Rip) -> RipJob | None:
-    """Move the drive to ripping and report rip_started: the ripper's job, or None when the rip cannot run."""
+    """Move the drive to ripping and report rip_started: the ripper's job, or None when the rip cannot run.
+
+    A scan running on the disc (started before this rip, or just as it came up in the queue) ends first."""
+    while True:
+        async with slot.lock:
+            scan = slot.scan_task
+            if scan is None:
+                return await _start_rip(ctx, slot, rip)
+        await asyncio.wait([scan])
+
+
+async def _start_rip(ctx: Context, slot: Slot, rip: Rip) -> RipJob | None:
+    """`_begin_rip` once no scan runs (caller holds the lock)."""
     from amphigory_daemon.rip import RipJob
 
-    async with slot.lock:
-        if rip.ended:
-            return None
-        drive = slot.drive
-        if drive.fingerprint != rip.fingerprint or slot.media_path is None:
-            await end_rip(ctx, slot, rip, "fingerprint_mismatch",
-                          f"the drive holds {drive.fingerprint}, not {rip.fingerprint}")
-            return None
-        try:
-            drive.start_rip(rip.task_id, rip.title.number)
-        except IllegalTransition as exc:
-            await end_rip(ctx, slot, rip, "invalid_job", str(exc))
-            return None
-        disc_type = drive.disc_type
-        if disc_type not in get_args(DiscType):
-            await end_rip(ctx, slot, rip, "invalid_job", f"cannot rip a disc of type {disc_type!r}")
-            return None
-        job = RipJob(source=Path(slot.media_path), disc_type=cast(DiscType, disc_type), title=rip.title,
-                     fingerprint=rip.fingerprint, output_root=ctx.output_dir, disc_title=rip.disc_title,
-                     output_name=rip.output_name, device=slot.media_path if slot.media_path.startswith("/dev/")
-                     else None)
-        await ctx.emit(slot, EventName.RIP_STARTED, rip_data(
-            rip, path=str(planned_path(ctx.output_dir, rip, drive.disc_type or ""))))
+    if rip.ended:
+        return None
+    drive = slot.drive
+    if drive.fingerprint != rip.fingerprint or slot.media_path is None:
+        await end_rip(ctx, slot, rip, "fingerprint_mismatch",
+                      f"the drive holds {drive.fingerprint}, not {rip.fingerprint}")
+        return None
+    try:
+        drive.start_rip(rip.task_id, rip.title.number)
+    except IllegalTransition as exc:
+        await end_rip(ctx, slot, rip, "invalid_job", str(exc))
+        return None
+    disc_type = drive.disc_type
+    if disc_type not in get_args(DiscType):
+        await end_rip(ctx, slot, rip, "invalid_job", f"cannot rip a disc of type {disc_type!r}")
+        return None
+    job = RipJob(source=Path(slot.media_path), disc_type=cast(DiscType, disc_type), title=rip.title,
+                 fingerprint=rip.fingerprint, output_root=ctx.output_dir, disc_title=rip.disc_title,
+                 output_name=rip.output_name, device=slot.media_path if slot.media_path.startswith("/dev/")
+                 else None)
+    await ctx.emit(slot, EventName.RIP_STARTED, rip_data(
+        rip, path=str(planned_path(ctx.output_dir, rip, job.disc_type))))
     return job
 
 

@@ -68,22 +68,28 @@ class IsoMedia(MediaBase):
         try:
             self._iso.open_fp(self._fp)
         except (PyCdlibException, OSError, ValueError, struct.error) as e:
-            pure_udf = _udf_recognition(self._fp)
+            try:
+                pure_udf = _udf_recognition(self._fp)
+            except OSError:
+                pure_udf = False
             self._fp.close()
             if pure_udf:
                 raise UdfOnlyImage(f"{path} has a UDF file system that pycdlib cannot read: {e}") from e
             raise MediaError(f"{path} is not a readable disc image (no ISO 9660 or UDF filesystem): {e}") from e
-        self._udf = bool(self._iso.has_udf())
-        self._top = self._find_top()
-        self._type: DiscType = "dvd" if self._top == "VIDEO_TS" else self._bluray_type()
-        self._volume = self._read_volume_name()
+        try:
+            self._udf = bool(self._iso.has_udf())
+            self._top = self._find_top()
+            self._type: DiscType = "dvd" if self._top == "VIDEO_TS" else self._bluray_type()
+            self._volume = self._read_volume_name()
+        except BaseException:
+            self.close()  # a failure past open_fp (a bad index.bdmv, a read error) must not leak the image
+            raise
 
     def _find_top(self) -> str:
         names = {n.upper() for n in self._list_root()}
         for top in ("VIDEO_TS", "BDMV"):
             if top in names:
                 return top
-        self.close()
         raise MediaError(f"{self._source} is a disc image but holds no VIDEO_TS or BDMV folder (not a video disc)")
 
     def _bluray_type(self) -> DiscType:

@@ -72,20 +72,28 @@ class UdfMedia(MediaBase):
 
     def __init__(self, path: Path) -> None:
         self._source = path
+        self._fd = -1
         try:
             self._fd = os.open(path, os.O_RDONLY)
             size = os.lseek(self._fd, 0, os.SEEK_END)
         except OSError as e:
+            self.close()
             raise MediaError(f"cannot open {path}: {e.strerror or e}") from e
+        try:
+            self._open_volume(size)
+        except BaseException:
+            self.close()  # whatever went wrong past os.open must not leak the descriptor
+            raise
+
+    def _open_volume(self, size: int) -> None:
+        path = self._source
         try:
             self._udf = UdfVolume(self._read_sectors, size // SECTOR)
             names = {n.upper() for n in self._udf.listdir("")}
         except UdfError as e:
-            os.close(self._fd)
             raise UdfError(f"{path} is not a readable UDF disc image: {e}") from e
         top = next((t for t in ("VIDEO_TS", "BDMV") if t in names), None)
         if top is None:
-            os.close(self._fd)
             raise MediaError(f"{path} is a disc image but holds no VIDEO_TS or BDMV folder (not a video disc)")
         self._type: DiscType = "dvd" if top == "VIDEO_TS" else self._bluray_type()
         self._volume = self._udf.volume_id or self._udf.logical_volume_id

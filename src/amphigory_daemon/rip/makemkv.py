@@ -73,7 +73,10 @@ async def source_spec(job: RipJob, makemkvcon: str) -> str:
     if device is None:
         return f"file:{job.source}" if job.source.is_dir() else f"iso:{job.source}"
     lines: list[str] = []
-    result = await run_tool([makemkvcon, "-r", "info", NO_DISC_QUERY], on_stdout=lines.append)
+    try:
+        result = await run_tool([makemkvcon, "-r", "info", NO_DISC_QUERY], on_stdout=lines.append)
+    except OSError as exc:
+        raise RipError("tool_failed", f"cannot run {makemkvcon}: {exc}") from exc
     wanted = {device, device.replace("/dev/disk", "/dev/rdisk"), os.path.realpath(device)}
     drive = next((d for d in parse_drives(lines) if d.device in wanted), None)
     if drive is None:
