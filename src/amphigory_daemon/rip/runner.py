@@ -84,7 +84,7 @@ def _die_with_parent() -> Callable[[], None] | None:
     return set_parent_death_signal
 
 
-_DIE_WITH_US = _die_with_parent()
+DIE_WITH_US = _die_with_parent()  # also for the other programs the daemon starts (makemkvcon info)
 
 
 async def run_tool(
@@ -103,7 +103,7 @@ async def run_tool(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,  # its own process group, so helpers it starts die with it
-        preexec_fn=_DIE_WITH_US,
+        preexec_fn=DIE_WITH_US,
         env=env,
     )
     assert process.stdout is not None and process.stderr is not None

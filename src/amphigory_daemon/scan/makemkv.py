@@ -378,8 +378,11 @@ async def run_makemkv_info(
         args.append("--progress=-same")
     args += ["info", source]
     try:
+        from amphigory_daemon.rip.runner import DIE_WITH_US
+
         process = await asyncio.create_subprocess_exec(
-            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            preexec_fn=DIE_WITH_US,  # a daemon that crashes mid-scan leaves no makemkvcon behind
         )
     except OSError as e:
         raise MakemkvScanError("tool_failed", f"cannot run {exe}: {e.strerror or e}") from e
