@@ -201,7 +201,6 @@ def rip_data(rip: Rip, **extra: Any) -> dict[str, Any]:
 
 def planned_path(root: Path, rip: Rip, disc_type: str) -> Path:
     """Where the ripper will write (its own naming rules; it may add " (2)" when the name is taken)."""
-    from amphigory_daemon.rip.naming import final_name, safe_name
+    from amphigory_daemon.rip.naming import output_path
 
-    ext = ".flac" if disc_type == "cd" else ".mkv"
-    return root / safe_name(rip.disc_title, "disc") / final_name(rip.output_name, ext)
+    return output_path(root, rip.disc_title, rip.output_name, disc_type)

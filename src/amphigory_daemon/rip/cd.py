@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,9 @@ def _read_sheet_spans(cue: Path) -> tuple[CueSheet, dict[str, tuple[int, int]]]:
         sheet = parse_sheet(cue.read_bytes(), name=cue.name)
     except FileNotFoundError as exc:
         raise RipError("disc_ejected", f"{cue} is not there") from exc
+    except OSError as exc:
+        raise RipError("disc_ejected" if not cue.exists() else "tool_failed",
+                       f"cannot read {cue.name}: {exc.strerror or exc}") from exc
     except CueError as exc:
         raise RipError("invalid_job", f"unreadable cue sheet {cue.name}: {exc}") from exc
     spans: dict[str, tuple[int, int]] = {}
@@ -147,13 +151,30 @@ def track_plan(track: CdTrack, tmp: Path) -> Plan:
     return cd_plan(track.ranges, track.big_endian, track.tags, tmp)
 
 
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn an `OSError` reading the track's source ``path`` into a `RipError`: ``disc_ejected`` when the file
+    is gone (the image taken out of its drive folder, the disc out of its drive), else ``tool_failed``."""
+    try:
+        yield
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError) or not path.exists():
+            raise RipError("disc_ejected", f"{path.name} went away while verifying the rip") from exc
+        raise RipError("tool_failed", f"cannot read {path.name}: {exc.strerror or exc}") from exc
+
+
 def _chunks(ranges: tuple[PcmRange, ...]) -> Iterator[bytes]:
+    """The track's bytes, read again from its source; every read error is a `RipError` (see `_reading`)."""
     for r in ranges:
-        with r.path.open("rb") as handle:
-            handle.seek(r.start)
+        with _reading(r.path):
+            handle = r.path.open("rb")
+        with handle:
+            with _reading(r.path):
+                handle.seek(r.start)
             left = r.end - r.start
             while left > 0:
-                data = handle.read(min(_CHUNK, left))
+                with _reading(r.path):
+                    data = handle.read(min(_CHUNK, left))
                 if not data:
                     raise RipError("disc_ejected", f"{r.path.name} ended early")
                 left -= len(data)

@@ -15,19 +15,38 @@ from amphigory_protocol.naming import MAX_NAME_BYTES, safe_name
 
 __all__ = [
     "MAX_NAME_BYTES",
+    "disc_folder",
     "ensure_inside",
     "final_name",
     "numbered",
+    "output_ext",
     "output_folder",
+    "output_path",
     "partial_prefix",
     "safe_name",
     "writer_tag",
 ]
 
 
+def disc_folder(root: Path, disc_title: str) -> Path:
+    """The disc's folder under ``root``, by name only (pure: no file system access, symlinks not resolved)."""
+    return root / safe_name(disc_title, "disc")
+
+
+def output_ext(disc_type: str) -> str:
+    """The extension of a rip of a ``disc_type`` disc: ``.flac`` for a CD track, else ``.mkv``."""
+    return ".flac" if disc_type == "cd" else ".mkv"
+
+
+def output_path(root: Path, disc_title: str, output_name: str, disc_type: str) -> Path:
+    """The path a rip aims at, ``<root>/<disc folder>/<name><ext>``, by name only (pure: no file system access;
+    the ripper checks it stays inside ``root`` and may add " (2)" when the name is taken)."""
+    return disc_folder(root, disc_title) / final_name(output_name, output_ext(disc_type))
+
+
 def output_folder(root: Path, disc_title: str) -> Path:
     """The disc's folder under ``root``; `RipError` ``invalid_job`` if it would resolve outside ``root``."""
-    folder = root / safe_name(disc_title, "disc")
+    folder = disc_folder(root, disc_title)
     ensure_inside(root, folder)
     return folder
 
