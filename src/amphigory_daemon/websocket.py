@@ -40,6 +40,8 @@ from amphigory_protocol.messages import (
     validate_message,
 )
 
+CLOSE_REPLACED = 4000  # the webapp's close code: a newer connection claimed this daemon_id
+
 log = logging.getLogger(__name__)
 
 # Progress reports: in a full outbox these go first (a later report supersedes an earlier one).
@@ -163,6 +165,7 @@ class WebAppClient:
     async def run(self) -> None:
         """Connect, serve, and reconnect with capped exponential backoff and jitter, until `stop()`."""
         attempt = 0
+        replaced = 0  # connections in a row that another daemon with our daemon_id took over
         while not self._stop.is_set():
             try:
                 async with websockets.connect(
@@ -173,6 +176,14 @@ class WebAppClient:
                 ) as ws:
                     attempt = 0
                     await self._serve_connection(ws)
+            except ConnectionClosed as exc:
+                if exc.rcvd is not None and exc.rcvd.code == CLOSE_REPLACED:
+                    replaced += 1
+                    log.error("webapp at %s: another daemon connected as %r and replaced this one; give each "
+                              "daemon its own --daemon-id (retrying later)", self.url, self.daemon_id)
+                else:
+                    replaced = 0
+                    log.info("webapp at %s: %s", self.url, exc or type(exc).__name__)
             except InvalidStatus as exc:
                 log.error("webapp at %s refused the connection (HTTP %s): check the token", self.url,
                           exc.response.status_code)
@@ -182,7 +193,9 @@ class WebAppClient:
                 log.exception("connection to %s failed", self.url)
             if self._stop.is_set():
                 break
-            delay = self.backoff_delay(attempt)
+            # replaced again and again: wait longer each time, so two daemons sharing an id do not take turns
+            # several times a second (each turn fails the other's running tasks)
+            delay = self.backoff_delay(min(attempt + 3 * replaced, 30))
             attempt = min(attempt + 1, 30)
             try:
                 await asyncio.wait_for(self._stop.wait(), delay)

@@ -13,6 +13,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
+from pydantic import ValidationError
+
 from amphigory.api.disc_models import DiscSummary, DiscUpdate, StoredDisc, StoredTrack, TrackUpdate, UnknownTrack
 from amphigory.api.disc_sql import (
     default_title,
@@ -88,7 +90,12 @@ class DiscRepository:
         """The last scan result stored for the disc, as the daemon sent it."""
         async with self.db.connection() as conn:
             data = await select_scan_data(conn, fingerprint)
-        return None if data is None else ScanResult.model_validate_json(data)
+        if data is None:
+            return None
+        try:
+            return ScanResult.model_validate_json(data)
+        except ValidationError:  # stored by an older version in another shape: as good as no scan (scan again)
+            return None
 
     async def save_scan(self, result: ScanResult, fingerprint: str | None = None) -> StoredDisc:
         """Store a scan result under `fingerprint` (default: the result's own): a new disc, or a re-scan."""

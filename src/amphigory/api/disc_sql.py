@@ -191,11 +191,12 @@ async def mark_rip_failed(conn: aiosqlite.Connection, fingerprint: str, number: 
 async def select_summaries(
     conn: aiosqlite.Connection, query: str | None, limit: int, offset: int
 ) -> list[DiscSummary]:
-    where, params = "", []
+    # a disc without a fingerprint (the version-1 schema allowed one) cannot be addressed: it is not listed
+    where, params = "WHERE d.fingerprint IS NOT NULL", []
     if query:
         like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where = ("WHERE d.title LIKE ? ESCAPE '\\' OR d.volume_name LIKE ? ESCAPE '\\' "
-                 "OR d.fingerprint = ?")
+        where += (" AND (d.title LIKE ? ESCAPE '\\' OR d.volume_name LIKE ? ESCAPE '\\' "
+                  "OR d.fingerprint = ?)")
         params = [like, like, query]
     cur = await conn.execute(
         "SELECT d.fingerprint, d.title, d.year, d.disc_type, d.volume_name, d.scanned_at, d.updated_at, "

@@ -16,6 +16,7 @@ import sys
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 POLL_SECONDS = 0.25
 STDERR_TAIL = 20
@@ -56,6 +57,11 @@ async def _pump(stream: asyncio.StreamReader, handle: LineHandler) -> None:
         if not raw:
             return
         handle(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _kill(process: asyncio.subprocess.Process) -> None:
@@ -117,6 +123,7 @@ async def run_tool(
     pumps = asyncio.gather(
         _pump(process.stdout, on_stdout or (lambda _line: None)), _pump(process.stderr, stderr_line)
     )
+    pumps.add_done_callback(_retrieve)  # a cancelled or timed-out gather is not "never retrieved" in the log
     stopped_by: str | None = None
     try:
         while True:
