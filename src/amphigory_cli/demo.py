@@ -102,8 +102,19 @@ amphigory demo: open http://127.0.0.1:{port}/   (data in {data_dir})
 """, flush=True)
 
 
+def show_activity() -> None:
+    """The daemon's activity lines (a disc went in, scanned, ripping 50 %...) on the terminal, plainly."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s  %(message)s", "%H:%M:%S"))
+    activity = logging.getLogger("amphigory_daemon.activity")
+    activity.addHandler(handler)
+    activity.setLevel(logging.INFO)
+    activity.propagate = False
+
+
 def run_demo(port: int | None = None, data_dir: str | Path | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    show_activity()
     samples = samples_dir()
     if samples is None:
         print("amphigory demo: the sample discs (samples/) are missing; run it from a source checkout, or "

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from amphigory_daemon.backends.base import DriveBackend, DriveEvent
+from amphigory_daemon.daemon.activity import ActivityLog
 from amphigory_daemon.drive import OpticalDrive
 from amphigory_protocol.disc import Title
 from amphigory_protocol.messages import EventName
@@ -95,6 +96,7 @@ class Context:
     output_dir: Path
     client: EventClient | None = None
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    activity: ActivityLog = field(default_factory=ActivityLog)
 
     def spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
         """Run `coro` as a task kept until it ends (a failure is logged)."""
@@ -110,6 +112,7 @@ class Context:
 
     async def emit(self, slot: Slot, event: EventName, data: dict[str, Any]) -> None:
         """Send `event` for the slot's drive, with the drive dict (no client yet: nothing goes)."""
+        self.activity.report(event, slot.drive.device, data)
         if self.client is None:
             return
         payload = {**data, "drive": brief(slot)}
