@@ -25,3 +25,4 @@ def samples() -> Path:
     if not SAMPLES.is_dir():
         raise RuntimeError(f"sample discs missing: expected them at {SAMPLES}")
     return SAMPLES
+

@@ -11,19 +11,7 @@ import httpx
 from amphigory.config import WebappSettings
 from amphigory.main import create_app
 from amphigory.websocket import ConnectionManager
-
-V1_SCHEMA = """
-CREATE TABLE discs (
-    id INTEGER PRIMARY KEY, fingerprint TEXT UNIQUE, title TEXT NOT NULL, year INTEGER, imdb_id TEXT,
-    disc_type TEXT, disc_release_year INTEGER, edition_notes TEXT, scan_data TEXT,
-    processed_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, scanned_at TIMESTAMP, notes TEXT
-);
-CREATE TABLE tracks (
-    id INTEGER PRIMARY KEY, disc_id INTEGER NOT NULL REFERENCES discs(id) ON DELETE CASCADE,
-    track_number INTEGER NOT NULL, duration_seconds REAL, size_bytes INTEGER,
-    status TEXT NOT NULL DEFAULT 'pending', output_path TEXT
-);
-"""
+from helpers_old_database import V1_SCHEMA
 
 
 def make_old(path: Path) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import queue
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +20,7 @@ from amphigory_daemon.backends.linux import (
     UdevDrive,
     media_from_udev,
 )
+from helpers_loop import attached_loop_device
 
 DVD = {"ID_CDROM": "1", "ID_CDROM_MEDIA": "1", "ID_CDROM_MEDIA_DVD": "1", "ID_FS_LABEL": "MY_MOVIE"}
 EMPTY = {"ID_CDROM": "1"}
@@ -151,16 +150,8 @@ async def test_eject_uses_the_ioctl() -> None:
 @pytest.fixture
 def loop_device(samples: Path) -> Iterator[tuple[str, Path]]:
     iso = samples / "dvd" / "AMPHIGORY_SAMPLE_DVD.iso"
-    if shutil.which("losetup") is None:
-        pytest.fail("losetup is not installed (Debian util-linux)")
-    done = subprocess.run(["losetup", "-r", "--find", "--show", str(iso)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.fail(f"cannot attach a loop device (run as root): {done.stderr.strip()}")
-    device = done.stdout.strip()
-    try:
-        yield device, iso
-    finally:
-        subprocess.run(["losetup", "-d", device], check=False)
+    with attached_loop_device(iso) as device:
+        yield str(device), iso
 
 
 def test_identify_on_a_loop_device_matches_the_iso(loop_device: tuple[str, Path]) -> None:

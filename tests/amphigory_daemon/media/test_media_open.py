@@ -13,6 +13,7 @@ from amphigory_daemon.media import CueMedia, FolderMedia, IsoMedia, MediaError, 
 from amphigory_daemon.media.base import split_relpath
 from amphigory_daemon.media.cdimage import wave_data_size
 from amphigory_daemon.media.iso import is_block_device
+from helpers_loop import attached_loop_device
 
 
 def make_iso(folder: Path, out: Path, label: str, *extra: str) -> Path:
@@ -171,14 +172,8 @@ def test_relpaths_cannot_leave_the_disc(idiocracy: Path, idiocracy_iso: Path) ->
 @pytest.fixture
 def loop_device(idiocracy_iso: Path) -> Iterator[Path]:
     """The ISO attached read-only to a loop device, as a drive would present it."""
-    done = subprocess.run(["losetup", "-r", "-f", "--show", str(idiocracy_iso)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.fail(f"losetup -r failed here: {done.stderr.strip()}")
-    device = Path(done.stdout.strip())
-    try:
+    with attached_loop_device(idiocracy_iso) as device:
         yield device
-    finally:
-        subprocess.run(["losetup", "-d", str(device)], check=False)
 
 
 def test_loop_device_reads_like_the_image(loop_device: Path, idiocracy_iso: Path) -> None:

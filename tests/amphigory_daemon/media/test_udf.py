@@ -19,6 +19,7 @@ from amphigory_daemon.fingerprint import identify
 from amphigory_daemon.media import IsoMedia, MediaError, UdfError, UdfMedia, open_disc
 from amphigory_daemon.media.udf import SECTOR, UdfVolume, check_tag
 from amphigory_daemon.scan.native import scan_path
+from helpers_loop import attached_loop_device
 
 BD_LABEL = "AMPHIGORY_SAMPLE_BD"
 DVD_LABEL = "AMPHIGORY_SAMPLE_DVD"
@@ -146,14 +147,8 @@ def test_bluray_with_a_reference_disc_layout(shared_fixtures: Path, tmp_path: Pa
 @pytest.fixture
 def loop_device(bd_iso: Path) -> Iterator[Path]:
     """The Blu-ray image attached read-only to a loop device, as a drive presents a disc."""
-    done = subprocess.run(["losetup", "-r", "--find", "--show", str(bd_iso)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.fail(f"cannot attach a loop device (run as root): {done.stderr.strip()}")
-    device = Path(done.stdout.strip())
-    try:
+    with attached_loop_device(bd_iso) as device:
         yield device
-    finally:
-        subprocess.run(["losetup", "-d", str(device)], check=False)
 
 
 def test_bluray_on_a_block_device(loop_device: Path, bd_iso: Path) -> None:
