@@ -10,6 +10,26 @@ DEFAULT_PORT = 6199
 # How a rip is filed into the library: as it is (hard link or copy), or transcoded by HandBrakeCLI or ffmpeg.
 TranscodeMode = Literal["none", "handbrake", "ffmpeg"]
 TRANSCODE_MODES: tuple[TranscodeMode, ...] = ("none", "handbrake", "ffmpeg")
+# What happens when a disc goes in: nothing until a person asks (manual), or hands-free ripping (rip).
+OnInsert = Literal["manual", "rip"]
+ON_INSERT_MODES: tuple[OnInsert, ...] = ("manual", "rip")
+
+TMDB_URL = "https://api.themoviedb.org/3"
+THEDISCDB_URL = "https://thediscdb.com/graphql"
+MUSICBRAINZ_URL = "https://musicbrainz.org/ws/2"
+COVERART_URL = "https://coverartarchive.org"
+
+
+@dataclass(frozen=True)
+class MetadataSettings:
+    """Where identification looks things up (DESIGN.md "Knowing what a disc is"); `offline`: nowhere."""
+
+    tmdb_token: str | None = None  # a secret: never logged, never in an API answer
+    tmdb_url: str = TMDB_URL
+    thediscdb_url: str = THEDISCDB_URL
+    musicbrainz_url: str = MUSICBRAINZ_URL
+    coverart_url: str = COVERART_URL
+    offline: bool = False
 
 
 @dataclass(frozen=True)
@@ -25,6 +45,16 @@ class WebappSettings:
     # (tests drive scans themselves); `amphigory serve` and `amphigory demo` turn it on (--auto-scan).
     auto_scan: bool = False
     transcode: TranscodeMode = "none"
+    metadata: MetadataSettings = field(default_factory=MetadataSettings)
+    # Hands-free mode (DESIGN.md): what to do on insert, the countdown before ripping, eject when done, and the
+    # Apprise URLs told when a disc is done, needs review or failed (secrets: never logged or echoed in full).
+    on_insert: OnInsert = "manual"
+    auto_rip_delay: float = 20.0
+    eject_when_done: bool = True
+    notify: tuple[str, ...] = ()
+    # The job queue: "sqlite" (a file in the data folder) or "redis://host:port/db"; local workers to run.
+    queue: str = "sqlite"
+    workers: int = 1
 
     @property
     def database_path(self) -> Path:

@@ -13,7 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from amphigory.config import DEFAULT_PORT, TRANSCODE_MODES, TranscodeMode, WebappSettings
+from amphigory.config import (
+    COVERART_URL,
+    DEFAULT_PORT,
+    MUSICBRAINZ_URL,
+    ON_INSERT_MODES,
+    THEDISCDB_URL,
+    TMDB_URL,
+    TRANSCODE_MODES,
+    MetadataSettings,
+    OnInsert,
+    TranscodeMode,
+    WebappSettings,
+)
 from amphigory_daemon.config import DaemonSettings, default_daemon_id
 
 
@@ -52,6 +64,36 @@ def transcode_mode(text: str) -> TranscodeMode:
     return value
 
 
+def on_insert_mode(text: str) -> OnInsert:
+    """One of `ON_INSERT_MODES`."""
+    value = text.strip().lower()
+    if value not in ON_INSERT_MODES:
+        raise ValueError(f"not an on-insert rule (manual, rip): {text!r}")
+    return value
+
+
+def non_negative(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise ValueError(f"not a number of seconds >= 0: {text!r}")
+    return value
+
+
+def worker_count(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 64:
+        raise ValueError(f"not a number of workers from 0 to 64: {text!r}")
+    return value
+
+
+def queue_url(text: str) -> str:
+    """`sqlite` (a file in the data folder) or `redis://host:port/db`."""
+    value = text.strip()
+    if value != "sqlite" and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(f"not a queue (sqlite or redis://host:port/db): {text!r}")
+    return value
+
+
 HOST = Option("host", "address to listen on", "127.0.0.1")
 PORT = Option("port", "port of the webapp", DEFAULT_PORT, int)
 DATA_DIR = Option("data_dir", "data folder: amphigory.db, ripped/, library/", "data")
@@ -70,7 +112,30 @@ AUTO_SCAN = Option("auto_scan", "scan a disc as soon as it goes in, unless it is
 TRANSCODE = Option("transcode", "file rips into the library as they are (none) or transcoded by handbrake "
                    "(HandBrakeCLI; ffmpeg where it is absent) or ffmpeg", "none", transcode_mode)
 
-SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN, AUTO_SCAN, TRANSCODE)
+# Identification (DESIGN.md "Knowing what a disc is").
+TMDB_TOKEN = Option("tmdb_token", "TMDB API read access token (sent as Authorization: Bearer; a secret)")
+TMDB_URL_OPT = Option("tmdb_url", "TMDB v3 API base URL", TMDB_URL)
+THEDISCDB_URL_OPT = Option("thediscdb_url", "TheDiscDB GraphQL endpoint", THEDISCDB_URL)
+MUSICBRAINZ_URL_OPT = Option("musicbrainz_url", "MusicBrainz web service base URL", MUSICBRAINZ_URL)
+COVERART_URL_OPT = Option("coverart_url", "Cover Art Archive base URL", COVERART_URL)
+OFFLINE = Option("offline", "no metadata look-ups at all (1 or 0)", False, flag)
+METADATA_OPTIONS = (TMDB_TOKEN, TMDB_URL_OPT, THEDISCDB_URL_OPT, MUSICBRAINZ_URL_OPT, COVERART_URL_OPT, OFFLINE)
+
+# Hands-free mode (DESIGN.md "Hands-free mode").
+ON_INSERT = Option("on_insert", "what a disc going in starts: manual (wait for a person) or rip (hands-free)",
+                   "manual", on_insert_mode)
+AUTO_RIP_DELAY = Option("auto_rip_delay", "seconds of cancellable countdown before a hands-free rip", 20.0,
+                        non_negative)
+EJECT_WHEN_DONE = Option("eject_when_done", "eject a disc once its hands-free rips are done (1 or 0)", True, flag)
+NOTIFY = Option("notify", "Apprise URL told when a disc is done, needs review or failed (repeatable; "
+                "AMPHIGORY_NOTIFY takes several separated by spaces; a secret)", (), str, repeatable=True)
+
+# The job queue and its workers (DESIGN.md "Transcode workers and the queue").
+QUEUE = Option("queue", "job queue: sqlite (in the data folder) or redis://host:port/db", "sqlite", queue_url)
+WORKERS = Option("workers", "local workers running filing and transcoding jobs (0 for none)", 1, worker_count)
+
+SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN, AUTO_SCAN, TRANSCODE, *METADATA_OPTIONS, ON_INSERT, AUTO_RIP_DELAY,
+                 EJECT_WHEN_DONE, NOTIFY, QUEUE, WORKERS)
 DAEMON_OPTIONS = (WEBAPP_URL, TOKEN, IMAGE_DRIVE, DAEMON_ID, BACKEND, DATA_DIR, OUTPUT_DIR, CONFIG)
 
 
@@ -94,7 +159,8 @@ def resolve(
         value = getattr(args, opt.name, None)
         if value is None and opt.env in env:
             raw = env[opt.env]
-            value = [p for p in raw.split(os.pathsep) if p] if opt.repeatable else opt.kind(raw)
+            separator = None if opt is NOTIFY else os.pathsep  # URLs hold ':'; they are separated by spaces
+            value = [p for p in raw.split(separator) if p] if opt.repeatable else opt.kind(raw)
         if value is None and opt.name in file:
             value = file[opt.name]
         out[opt.name] = opt.default if value is None else value
@@ -104,7 +170,19 @@ def resolve(
 def webapp_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> WebappSettings:
     v = resolve(args, SERVE_OPTIONS, env, {})
     return WebappSettings(host=v["host"], port=int(v["port"]), data_dir=Path(v["data_dir"]), token=v["token"],
-                          auto_scan=bool(v["auto_scan"]), transcode=transcode_mode(str(v["transcode"])))
+                          auto_scan=bool(v["auto_scan"]), transcode=transcode_mode(str(v["transcode"])),
+                          metadata=metadata_settings(v), on_insert=on_insert_mode(str(v["on_insert"])),
+                          auto_rip_delay=float(v["auto_rip_delay"]), eject_when_done=bool(v["eject_when_done"]),
+                          notify=tuple(v["notify"]), queue=queue_url(str(v["queue"])), workers=int(v["workers"]))
+
+
+def metadata_settings(values: Mapping[str, Any]) -> MetadataSettings:
+    """The identification settings out of resolved option values (serve, identify)."""
+    return MetadataSettings(
+        tmdb_token=values["tmdb_token"] or None, tmdb_url=values["tmdb_url"], thediscdb_url=values["thediscdb_url"],
+        musicbrainz_url=values["musicbrainz_url"], coverart_url=values["coverart_url"],
+        offline=bool(values["offline"]),
+    )
 
 
 def default_config_path(env: Mapping[str, str] = os.environ) -> Path:
