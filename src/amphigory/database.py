@@ -125,8 +125,21 @@ _V3 = (
     *(s for s in _V2 if s.startswith("CREATE INDEX tasks_")),
 )
 
+# Version 4: what a disc is. `identification` is the stored answer (JSON, amphigory.identify.result), `named_by` who
+# gave the disc its title (NULL: only the volume label, a guess that is never filed under; "identification": a
+# certain answer; "person": final), `version` counts saves (a save against a stale version is refused). A track's
+# season and episode (and the last episode of a title holding two).
+_V4 = (
+    "ALTER TABLE discs ADD COLUMN identification TEXT",
+    "ALTER TABLE discs ADD COLUMN named_by TEXT",
+    "ALTER TABLE discs ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE tracks ADD COLUMN season INTEGER",
+    "ALTER TABLE tracks ADD COLUMN episode INTEGER",
+    "ALTER TABLE tracks ADD COLUMN episode_end INTEGER",
+)
+
 # MIGRATIONS[n] takes the schema from version n to n + 1.
-MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3}
+MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3, 3: _V4}
 SCHEMA_VERSION = max(MIGRATIONS) + 1
 
 

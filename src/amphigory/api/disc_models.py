@@ -53,6 +53,9 @@ class StoredTrack(BaseModel):
     transcoded_path: str | None = None
     library_path: str | None = None
     library_note: str | None = None  # why the track is not (or not quite) in the library
+    season: int | None = None
+    episode: int | None = None
+    episode_end: int | None = None  # a title holding two episodes: sNNeMM-eKK
 
 
 class DiscSummary(BaseModel):
@@ -87,6 +90,11 @@ class StoredDisc(BaseModel):
     processed_at: str | None = None
     scanned_at: str | None = None
     updated_at: str | None = None
+    # The stored identification (amphigory.identify.result.Identification.to_json()), None before any look-up.
+    identification: dict[str, Any] | None = None
+    # Who named the disc: None (only its volume label: never filed under), "identification" (certain), "person".
+    named_by: str | None = None
+    version: int = 1  # counts saves: a save against an older version is refused
     tracks: list[StoredTrack] = Field(default_factory=list)
 
     def track(self, number: int) -> StoredTrack | None:

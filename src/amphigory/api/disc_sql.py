@@ -62,7 +62,8 @@ async def _select_disc_rows(conn: aiosqlite.Connection, fingerprints: Sequence[s
     marks = ",".join("?" * len(fingerprints))
     cur = await conn.execute(
         "SELECT id, fingerprint, title, year, disc_type, volume_name, imdb_id, edition_notes, notes, processed_at, "
-        f"scanned_at, updated_at, {', '.join(_PUBLIC_ID_COLUMNS)} FROM discs WHERE fingerprint IN ({marks})",
+        "scanned_at, updated_at, identification, named_by, version, "
+        f"{', '.join(_PUBLIC_ID_COLUMNS)} FROM discs WHERE fingerprint IN ({marks})",
         tuple(fingerprints),
     )
     discs: dict[int, StoredDisc] = {}
@@ -80,6 +81,9 @@ async def _select_disc_rows(conn: aiosqlite.Connection, fingerprints: Sequence[s
             processed_at=_text(row["processed_at"]),
             scanned_at=_text(row["scanned_at"]),
             updated_at=_text(row["updated_at"]),
+            identification=json.loads(row["identification"]) if row["identification"] else None,
+            named_by=row["named_by"],
+            version=row["version"],
         )
     return discs
 
