@@ -52,6 +52,17 @@ class WebappSettings:
     auto_rip_delay: float = 20.0
     eject_when_done: bool = True
     notify: tuple[str, ...] = ()
+    # Per-drive on-insert rules overriding `on_insert` (drive_id -> "manual" | "rip").
+    drive_on_insert: tuple[tuple[str, OnInsert], ...] = ()
+    # Media servers told to look at a folder after filing (tokens are secrets); None: not told.
+    plex_url: str | None = None
+    plex_token: str | None = None
+    plex_section: int | None = None
+    jellyfin_url: str | None = None
+    jellyfin_api_key: str | None = None
+    # The library's root folder (default <data_dir>/library) and the transcoder's preset (None: its default).
+    library: Path | None = None
+    transcode_preset: str | None = None
     # The job queue: "sqlite" (a file in the data folder) or "redis://host:port/db"; local workers to run.
     queue: str = "sqlite"
     workers: int = 1
@@ -66,4 +77,8 @@ class WebappSettings:
 
     @property
     def library_dir(self) -> Path:
-        return self.data_dir / "library"
+        return self.library if self.library is not None else self.data_dir / "library"
+
+    def on_insert_for(self, drive_id: str) -> OnInsert:
+        """The on-insert rule of one drive: its own, else the global one."""
+        return dict(self.drive_on_insert).get(drive_id, self.on_insert)

@@ -138,8 +138,17 @@ _V4 = (
     "ALTER TABLE tracks ADD COLUMN episode_end INTEGER",
 )
 
+# Settings edited on the settings page (amphigory.settings): a saved value (JSON) wins over the flag's default.
+_V_SETTINGS = (
+    """CREATE TABLE settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TIMESTAMP NOT NULL
+    )""",
+)
+
 # MIGRATIONS[n] takes the schema from version n to n + 1.
-MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3, 3: _V4}
+MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V_SETTINGS}
 SCHEMA_VERSION = max(MIGRATIONS) + 1
 
 

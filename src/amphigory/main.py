@@ -21,13 +21,16 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from amphigory import pages
-from amphigory.api import discs, drives, health, library, tasks
+from amphigory.api import discs, drives, handsfree, health, library, tasks
+from amphigory.api import settings as settings_api
 from amphigory.api.deps import task_problem_handler
 from amphigory.api.disc_repository import DiscRepository
 from amphigory.auth import BrowserAuth, login
 from amphigory.config import WebappSettings
 from amphigory.database import Database
+from amphigory.handsfree import wiring as handsfree_wiring
 from amphigory.library.filing import Filer
+from amphigory.settings import SettingsStore
 from amphigory.tasks import TaskProblem, TaskService
 from amphigory.websocket import ConnectionManager
 from amphigory.websocket import manager as default_manager
@@ -45,10 +48,13 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            current = settings if settings is not None else _default_settings(stack)
-            db = Database(current.database_path)
+            base = settings if settings is not None else _default_settings(stack)
+            db = Database(base.database_path)
             await db.initialize()
             stack.push_async_callback(db.close)
+            store = SettingsStore(db, base)  # the settings page's saved values over the flags'
+            current = await store.load()
+            app.state.settings_store = store
             repository = DiscRepository(db)
             service = TaskService(db, repository, manager, current.request_timeout, auto_scan=current.auto_scan)
             app.state.settings = current
@@ -61,6 +67,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
             app.state.filer = filer
             await filer.start()
             stack.push_async_callback(filer.stop)
+            await handsfree_wiring.start(app, stack, store, service, filer)
             stack.push_async_callback(manager.close)
             yield
 
@@ -79,6 +86,8 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
     app.include_router(library.router)
     app.include_router(tasks.router)
     app.include_router(health.router)
+    app.include_router(handsfree.router)
+    app.include_router(settings_api.router)
     app.include_router(pages.router)  # HTML pages and their /static files
 
     def current_token() -> str | None:

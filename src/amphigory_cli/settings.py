@@ -94,6 +94,53 @@ def queue_url(text: str) -> str:
     return value
 
 
+def http_url(text: str) -> str:
+    """An http:// or https:// base URL (a media server)."""
+    value = text.strip().rstrip("/")
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest or any(c.isspace() for c in value):
+        raise ValueError(f"not an http:// or https:// URL: {text!r}")
+    return value
+
+
+def apprise_url(text: str) -> str:
+    """An Apprise notification URL (`scheme://...`, such as json://host/path or ntfy://topic)."""
+    value = text.strip()
+    scheme, sep, rest = value.partition("://")
+    if not sep or not scheme.isalnum() or not rest or any(c.isspace() for c in value):
+        raise ValueError("not a notification URL (scheme://..., such as json://host/path or ntfy://topic)")
+    return value
+
+
+def drive_rule(text: str) -> tuple[str, OnInsert]:
+    """`DRIVE_ID=manual|rip`: one drive's own on-insert rule (drive ids hold ':' and '@', never '=' last)."""
+    drive, sep, mode = text.strip().rpartition("=")
+    if not sep or not drive.strip():
+        raise ValueError(f"not DRIVE_ID=manual|rip: {text!r}")
+    return drive.strip(), on_insert_mode(mode)
+
+
+def section_id(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(f"not a Plex library section id (1 or more): {text!r}")
+    return value
+
+
+def preset_name(text: str) -> str:
+    value = text.strip()
+    if len(value) > 200 or any(ord(c) < 32 for c in value):
+        raise ValueError("not a preset name (one line, at most 200 characters)")
+    return value
+
+
+def folder(text: str) -> str:
+    value = text.strip()
+    if not value.startswith("/"):
+        raise ValueError(f"not an absolute folder path: {text!r}")
+    return value
+
+
 HOST = Option("host", "address to listen on", "127.0.0.1")
 PORT = Option("port", "port of the webapp", DEFAULT_PORT, int)
 DATA_DIR = Option("data_dir", "data folder: amphigory.db, ripped/, library/", "data")
@@ -128,14 +175,27 @@ AUTO_RIP_DELAY = Option("auto_rip_delay", "seconds of cancellable countdown befo
                         non_negative)
 EJECT_WHEN_DONE = Option("eject_when_done", "eject a disc once its hands-free rips are done (1 or 0)", True, flag)
 NOTIFY = Option("notify", "Apprise URL told when a disc is done, needs review or failed (repeatable; "
-                "AMPHIGORY_NOTIFY takes several separated by spaces; a secret)", (), str, repeatable=True)
+                "AMPHIGORY_NOTIFY takes several separated by spaces; a secret)", (), apprise_url, repeatable=True)
+DRIVE_ON_INSERT = Option("drive_on_insert", "one drive's own on-insert rule, DRIVE_ID=manual|rip (repeatable)", (),
+                         drive_rule, repeatable=True)
+PLEX_URL = Option("plex_url", "Plex server told to rescan a folder after filing (http://host:32400)", None, http_url)
+PLEX_TOKEN = Option("plex_token", "Plex token (X-Plex-Token; a secret)")
+PLEX_SECTION = Option("plex_section", "Plex library section id to refresh", None, section_id)
+JELLYFIN_URL = Option("jellyfin_url", "Jellyfin server told about new folders after filing (http://host:8096)",
+                      None, http_url)
+JELLYFIN_API_KEY = Option("jellyfin_api_key", "Jellyfin API key (a secret)")
+LIBRARY = Option("library", "the library folder (default <data-dir>/library)", None, folder)
+TRANSCODE_PRESET = Option("transcode_preset", "the transcoder's preset (HandBrake preset name; default its own)",
+                          None, preset_name)
+HANDSFREE_OPTIONS = (ON_INSERT, AUTO_RIP_DELAY, EJECT_WHEN_DONE, NOTIFY, DRIVE_ON_INSERT, PLEX_URL, PLEX_TOKEN,
+                     PLEX_SECTION, JELLYFIN_URL, JELLYFIN_API_KEY)
 
 # The job queue and its workers (DESIGN.md "Transcode workers and the queue").
 QUEUE = Option("queue", "job queue: sqlite (in the data folder) or redis://host:port/db", "sqlite", queue_url)
 WORKERS = Option("workers", "local workers running filing and transcoding jobs (0 for none)", 1, worker_count)
 
-SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN, AUTO_SCAN, TRANSCODE, *METADATA_OPTIONS, ON_INSERT, AUTO_RIP_DELAY,
-                 EJECT_WHEN_DONE, NOTIFY, QUEUE, WORKERS)
+SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN, AUTO_SCAN, TRANSCODE, TRANSCODE_PRESET, LIBRARY, *METADATA_OPTIONS,
+                 *HANDSFREE_OPTIONS, QUEUE, WORKERS)
 DAEMON_OPTIONS = (WEBAPP_URL, TOKEN, IMAGE_DRIVE, DAEMON_ID, BACKEND, DATA_DIR, OUTPUT_DIR, CONFIG)
 
 
@@ -145,7 +205,8 @@ def add_options(parser: argparse.ArgumentParser, options: Sequence[Option]) -> N
         if opt.default not in (None, ()):
             help_text += f" (default: {opt.default})"
         if opt.repeatable:
-            parser.add_argument(opt.flag, dest=opt.name, action="append", default=None, help=help_text)
+            parser.add_argument(opt.flag, dest=opt.name, action="append", type=opt.kind, default=None,
+                                help=help_text)
         else:
             parser.add_argument(opt.flag, dest=opt.name, type=opt.kind, default=None, help=help_text)
 
@@ -159,8 +220,9 @@ def resolve(
         value = getattr(args, opt.name, None)
         if value is None and opt.env in env:
             raw = env[opt.env]
-            separator = None if opt is NOTIFY else os.pathsep  # URLs hold ':'; they are separated by spaces
-            value = [p for p in raw.split(separator) if p] if opt.repeatable else opt.kind(raw)
+            # URLs and drive ids hold ':'; they are separated by spaces
+            separator = None if opt in (NOTIFY, DRIVE_ON_INSERT) else os.pathsep
+            value = [opt.kind(p) for p in raw.split(separator) if p] if opt.repeatable else opt.kind(raw)
         if value is None and opt.name in file:
             value = file[opt.name]
         out[opt.name] = opt.default if value is None else value
@@ -173,7 +235,18 @@ def webapp_settings(args: argparse.Namespace, env: Mapping[str, str] = os.enviro
                           auto_scan=bool(v["auto_scan"]), transcode=transcode_mode(str(v["transcode"])),
                           metadata=metadata_settings(v), on_insert=on_insert_mode(str(v["on_insert"])),
                           auto_rip_delay=float(v["auto_rip_delay"]), eject_when_done=bool(v["eject_when_done"]),
-                          notify=tuple(v["notify"]), queue=queue_url(str(v["queue"])), workers=int(v["workers"]))
+                          notify=tuple(v["notify"]), queue=queue_url(str(v["queue"])), workers=int(v["workers"]),
+                          **handsfree_settings(v))
+
+
+def handsfree_settings(v: Mapping[str, Any]) -> dict[str, Any]:
+    """WebappSettings fields of the per-drive rules, media servers, library folder and preset."""
+    return {
+        "drive_on_insert": tuple(drive_rule(r) if isinstance(r, str) else tuple(r) for r in v["drive_on_insert"]),
+        "plex_url": v["plex_url"], "plex_token": v["plex_token"] or None, "plex_section": v["plex_section"],
+        "jellyfin_url": v["jellyfin_url"], "jellyfin_api_key": v["jellyfin_api_key"] or None,
+        "library": Path(v["library"]) if v["library"] else None, "transcode_preset": v["transcode_preset"],
+    }
 
 
 def metadata_settings(values: Mapping[str, Any]) -> MetadataSettings:

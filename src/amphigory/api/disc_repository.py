@@ -25,6 +25,7 @@ from amphigory.api.disc_sql import (
     select_summaries,
     select_track_numbers,
     update_disc,
+    update_named_by,
     update_track_choice,
     update_track_columns,
     upsert_disc,
@@ -128,6 +129,12 @@ class DiscRepository:
         """Stored discs, most recently updated first; `query` matches title, volume name or fingerprint."""
         async with self.db.connection() as conn:
             return await select_summaries(conn, query, limit, offset)
+
+    async def record_named_by(self, fingerprint: str, named_by: str | None) -> None:
+        """Who named the disc: None (only its volume label), "identification" or "person" (see handsfree.hold)."""
+        async with self.db.connection() as conn:
+            await update_named_by(conn, fingerprint, named_by)
+            self._forget(fingerprint)
 
     async def record_rip_queued(self, fingerprint: str, number: int) -> None:
         await self._set_track(fingerprint, number, status="queued", rip_error=None)

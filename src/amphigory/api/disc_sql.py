@@ -265,3 +265,8 @@ def _track(values: dict[str, Any]) -> StoredTrack:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+async def update_named_by(conn: aiosqlite.Connection, fingerprint: str, named_by: str | None) -> None:
+    """Who named the disc (None: nobody; "identification"; "person")."""
+    await conn.execute("UPDATE discs SET named_by = ? WHERE fingerprint = ?", (named_by, fingerprint))

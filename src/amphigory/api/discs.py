@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
 from amphigory.api.deps import Discs
@@ -38,12 +38,14 @@ async def get_disc(fingerprint: str, discs: Discs) -> StoredDisc:
 
 @router.patch("/{fingerprint}", response_model=StoredDisc,
               responses={404: {"description": "unknown disc"}, 422: {"description": "unknown track"}})
-async def update_disc(fingerprint: str, changes: DiscUpdate, discs: Discs) -> StoredDisc:
-    """Change the disc's title or year, and each track's selection, name or type."""
+async def update_disc(fingerprint: str, changes: DiscUpdate, discs: Discs, request: Request) -> StoredDisc:
+    """Change the disc's title or year, and each track's selection, name or type. Giving a title names the disc
+    (`named_by: "person"`): rips held until it was named are filed into the library."""
     try:
         disc = await discs.update(fingerprint, changes)
     except UnknownTrack as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     if disc is None:
         raise HTTPException(status_code=404, detail=f"no disc with fingerprint {fingerprint}")
-    return disc
+    handsfree = getattr(request.app.state, "handsfree", None)
+    return (await handsfree.disc_changed(fingerprint, changes) or disc) if handsfree is not None else disc

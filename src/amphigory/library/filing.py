@@ -30,6 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from amphigory.api.disc_repository import DiscRepository, StoredDisc, StoredTrack
+from amphigory.handsfree.hold import ensure_named
 from amphigory.library import transcode
 from amphigory.library.naming import (
     MEDIA_EXTENSIONS,
@@ -136,6 +137,7 @@ class Filer:
         track = disc.track(number) if disc is not None else None
         if disc is None or track is None:
             raise TaskProblem("unknown_track", f"no track {number} on disc {fingerprint}")
+        ensure_named(disc)  # never filed under a guessed name: held in ripped/ until a person names it
         source = reachable_source(track)
         params = {"source": str(source), "transcode": self.mode}
         task = await self.tasks.create_local("file", drive_id, fingerprint, number, params, retry_of)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from amphigory.api.disc_repository import DiscRepository
@@ -27,6 +28,8 @@ class TaskRecords:
         self.db = db
         self.discs = discs
         self.manager = manager
+        # Told of every task that ended (complete, failed, cancelled): hands-free mode follows its rips and filings.
+        self.finish_listeners: list[Callable[[Task], Awaitable[None]]] = []
 
     async def get(self, task_id: str) -> Task | None:
         async with self.db.connection() as conn:
@@ -114,6 +117,12 @@ class TaskRecords:
 
     async def publish(self, task: Task) -> None:
         await self.broadcast({"type": "task", "task": task.model_dump(mode="json")})
+        if task.status not in ACTIVE:
+            for listener in list(self.finish_listeners):
+                try:
+                    await listener(task)
+                except Exception:
+                    log.exception("a task listener failed on task %s", task.id)
 
     async def broadcast(self, message: dict[str, Any]) -> None:
         """Push a message to browsers; a browser feed problem must never undo a task change."""

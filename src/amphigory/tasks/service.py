@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from amphigory.api.disc_repository import DiscRepository, DiscUpdate, StoredDisc, StoredTrack, TrackUpdate
@@ -258,6 +258,10 @@ class TaskService:
 
     def add_rip_listener(self, listener: RipListener) -> None:
         self._rip_listeners.append(listener)
+
+    def add_finish_listener(self, listener: Callable[[Task], Awaitable[None]]) -> None:
+        """`await listener(task)` for every task that ends (hands-free mode follows its rips and filings)."""
+        self._records.finish_listeners.append(listener)
 
     async def create_local(
         self, kind: TaskType, drive_id: str, fingerprint: str | None, track_number: int | None,

@@ -1,0 +1,261 @@
+"""`HandsFree`: insert a disc, walk away. One entry point, `disc_ready(daemon_id, drive_id, fingerprint)`, called
+once a disc is stored (and, with identification, identified); then, in `rip` mode, a cancellable countdown, the
+rips the rules pick, filing (or holding, until a person names the disc), eject, and a notification.
+
+State lives in memory (countdowns, batches): after a restart a disc in a drive waits for a person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import time
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from amphigory.api.disc_repository import DiscRepository, DiscUpdate, StoredDisc
+from amphigory.config import WebappSettings
+from amphigory.handsfree import hold, review
+from amphigory.handsfree.batch import FILING, RIPPING, Batch
+from amphigory.handsfree.selection import pick, still_to_rip, track_type
+from amphigory.identify.result import Identification
+from amphigory.notify import Notifier
+from amphigory.notify import messages as say
+from amphigory.notify.media_servers import refresh
+from amphigory.tasks import Task, TaskProblem, TaskService
+
+log = logging.getLogger(__name__)
+
+Filing = Callable[[str, int, str], Awaitable[Task]]  # Filer.file(fingerprint, number, drive_id)
+
+
+@dataclass
+class Countdown:
+    drive_id: str
+    fingerprint: str
+    title: str
+    tracks: list[dict[str, Any]]
+    seconds: float
+    ends_at: float  # time.time()
+    go: asyncio.Event = field(default_factory=asyncio.Event)
+    job: asyncio.Task[None] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"drive_id": self.drive_id, "fingerprint": self.fingerprint, "title": self.title,
+                "tracks": self.tracks, "seconds": self.seconds, "ends_at": self.ends_at,
+                "remaining": max(0.0, self.ends_at - time.time())}
+
+
+class HandsFree:
+    def __init__(self, settings: Callable[[], WebappSettings], discs: DiscRepository, tasks: TaskService,
+                 filing: Filing, notifier: Notifier) -> None:
+        self.settings = settings
+        self.discs = discs
+        self.tasks = tasks
+        self.filing = filing
+        self.notifier = notifier
+        self.countdowns: dict[str, Countdown] = {}  # by drive
+        self.batches: dict[str, Batch] = {}  # by fingerprint
+        self.notes: dict[str, str] = {}  # by drive: what hands-free mode last did there, in words
+        self._jobs: set[asyncio.Task[Any]] = set()
+
+    # -- the entry point -------------------------------------------------------------------------------------
+
+    async def disc_ready(self, daemon_id: str, drive_id: str, fingerprint: str) -> None:
+        """A stored (identified) disc is in a drive: in `rip` mode, count down and rip what the rules pick."""
+        if self.settings().on_insert_for(drive_id) != "rip" or drive_id in self.countdowns:
+            return
+        drive = self.tasks.manager.drive(drive_id)
+        disc = await self.discs.get(fingerprint)
+        if drive is None or drive.get("fingerprint") != fingerprint or disc is None:
+            return
+        identification = _identification(disc)
+        picked = pick(disc, identification)
+        todo = still_to_rip(disc, picked)
+        if not todo:
+            self.notes[drive_id] = ("Already ripped: not ripping it again (the review page rips it again if you ask)"
+                                    if picked else "Nothing to rip by the rules: choose the titles on the review page")
+            log.info("hands-free: %s in %s: %s", fingerprint, drive_id, self.notes[drive_id])
+            await self.publish()
+            return
+        seconds = max(0.0, self.settings().auto_rip_delay)
+        countdown = Countdown(drive_id, fingerprint, disc.title, [
+            {"number": n, "type": track_type(t, identification), "duration_seconds": t.duration_seconds}
+            for n in todo if (t := disc.track(n)) is not None], seconds, time.time() + seconds)
+        self.countdowns[drive_id] = countdown
+        self.notes.pop(drive_id, None)
+        countdown.job = self._spawn(self._count_down(countdown))
+        log.info("hands-free: ripping %d title(s) of %s in %s in %g s", len(todo), fingerprint, drive_id, seconds)
+        await self.publish()
+
+    # -- the countdown ---------------------------------------------------------------------------------------
+
+    async def rip_now(self, drive_id: str) -> bool:
+        countdown = self.countdowns.get(drive_id)
+        if countdown is None:
+            return False
+        countdown.go.set()
+        return True
+
+    async def cancel(self, drive_id: str) -> bool:
+        countdown = self.countdowns.pop(drive_id, None)
+        if countdown is None:
+            return False
+        if countdown.job is not None:
+            countdown.job.cancel()
+        self.notes[drive_id] = "Hands-free rip cancelled: the disc waits for you"
+        log.info("hands-free: countdown of %s in %s cancelled", countdown.fingerprint, drive_id)
+        await self.publish()
+        return True
+
+    async def _count_down(self, countdown: Countdown) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(countdown.go.wait(), countdown.seconds)
+        if self.countdowns.get(countdown.drive_id) is not countdown:
+            return
+        del self.countdowns[countdown.drive_id]
+        numbers = [t["number"] for t in countdown.tracks]
+        batch = Batch(countdown.fingerprint, countdown.drive_id, dict.fromkeys(numbers, RIPPING))
+        self.batches[countdown.fingerprint] = batch
+        try:
+            await self.tasks.rip(countdown.drive_id, numbers, countdown.fingerprint)
+        except TaskProblem as problem:
+            started = {t.track_number for t in [await self.tasks.get(i) for i in problem.task_ids] if t}
+            for number in numbers:
+                if number not in started and batch.tracks[number] == RIPPING:
+                    batch.tracks[number] = "rip_failed"
+            batch.problems.append(f"the rip could not start: {problem.message}")
+            await self._progress(batch)
+        await self.publish()
+
+    # -- following the rips and filings ----------------------------------------------------------------------
+
+    async def on_task_finished(self, task: Task) -> None:
+        """A `TaskService` finish listener: moves the disc's batch on; the slow parts run in the background."""
+        if task.fingerprint is None or task.type not in ("rip", "file"):
+            return
+        batch = self.batches.get(task.fingerprint)
+        if batch is not None and batch.apply(task):
+            await self._progress(batch)
+
+    async def _progress(self, batch: Batch) -> None:
+        if batch.rips_done and not batch.ejected:
+            batch.ejected = True
+            if batch.count("rip_failed") < len(batch.tracks) and self.settings().eject_when_done:
+                self._spawn(self._eject(batch))
+        if batch.done and self.batches.get(batch.fingerprint) is batch:
+            del self.batches[batch.fingerprint]
+            self._spawn(self._announce(batch))
+
+    async def _eject(self, batch: Batch) -> None:
+        drive = self.tasks.manager.drive(batch.drive_id)
+        if drive is None or drive.get("fingerprint") != batch.fingerprint:
+            return
+        try:
+            await self.tasks.eject(batch.drive_id)
+        except TaskProblem as problem:
+            log.warning("hands-free: could not eject %s: %s", batch.drive_id, problem.message)
+
+    async def _announce(self, batch: Batch) -> None:
+        disc = await self.discs.get(batch.fingerprint)
+        name = say.disc_name(disc.title, disc.year) if disc is not None else batch.fingerprint
+        url = self.page_url(batch.fingerprint)
+        if batch.problems:
+            in_drive = (self.tasks.manager.drive(batch.drive_id) or {}).get("fingerprint") == batch.fingerprint
+            await self.notifier.notify(say.failed(name, batch.fingerprint, batch.problems, url, in_drive))
+        elif batch.count("held"):
+            why = "nobody has named the disc yet (it is known only by its volume label)"
+            await self.notifier.notify(say.needs_review(name, batch.fingerprint, batch.count("held"), url, why))
+        elif batch.filed:
+            settings = self.settings()
+            await self.notifier.notify(say.done(name, batch.fingerprint, batch.filed, str(settings.library_dir), url))
+            folders = sorted({str((settings.library_dir / p).parent) for p in batch.filed})
+            await refresh(settings, folders)
+        await self.publish()
+
+    # -- naming a held disc ----------------------------------------------------------------------------------
+
+    async def disc_changed(self, fingerprint: str, changes: DiscUpdate) -> StoredDisc | None:
+        """After `PATCH /api/discs/{fingerprint}`: a title given is a person naming the disc; its held rips go to
+        the library. The disc as it is now (None when unknown)."""
+        if hold.names_the_disc(changes):
+            disc = await self.discs.get(fingerprint)
+            if disc is not None and disc.named_by != "person":
+                await self.discs.record_named_by(fingerprint, "person")
+            await self.file_held(fingerprint)
+        return await self.discs.get(fingerprint)
+
+    async def file_held(self, fingerprint: str) -> list[Task]:
+        """File every held rip of a disc that was just named; the batch announces them once filed."""
+        disc = await self.discs.get(fingerprint)
+        if disc is None or hold.is_held(disc):
+            return []
+        numbers = hold.held_tracks(disc)
+        if not numbers or fingerprint in self.batches:
+            return []
+        batch = Batch(fingerprint, "", dict.fromkeys(numbers, FILING), ejected=True)
+        self.batches[fingerprint] = batch
+        started: list[Task] = []
+        for number in numbers:
+            try:
+                started.append(await self.filing(fingerprint, number, ""))
+            except TaskProblem as problem:
+                batch.tracks[number] = "not_filed"
+                await self.discs.record_library_note(fingerprint, number, problem.message)
+        await self._progress(batch)
+        await self.publish()
+        return started
+
+    # -- what the dashboard shows ----------------------------------------------------------------------------
+
+    async def state(self) -> dict[str, Any]:
+        return {"countdowns": [c.to_json() for c in self.countdowns.values()], "notes": dict(self.notes),
+                "needs_review": await review.needs_review(self.discs.db)}
+
+    async def publish(self) -> None:
+        try:
+            await self.tasks.manager.broadcast_browser({"type": "handsfree", **await self.state()})
+        except Exception:
+            log.exception("could not push the hands-free state to browsers")
+
+    def forget_drive(self, drive_id: str) -> None:
+        """The disc left the drive: its note and any countdown go."""
+        self.notes.pop(drive_id, None)
+        countdown = self.countdowns.pop(drive_id, None)
+        if countdown is not None and countdown.job is not None:
+            countdown.job.cancel()
+
+    def page_url(self, fingerprint: str) -> str:
+        settings = self.settings()
+        host = settings.host if settings.host not in ("0.0.0.0", "::", "") else socket.gethostname()
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{settings.port}/discs/{urllib.parse.quote(fingerprint, safe='')}"
+
+    async def stop(self) -> None:
+        for job in list(self._jobs):
+            job.cancel()
+        self.countdowns.clear()
+
+    def _spawn(self, coro: Awaitable[None]) -> asyncio.Task[None]:
+        job = asyncio.ensure_future(coro)
+        self._jobs.add(job)
+        job.add_done_callback(self._done)
+        return job
+
+    def _done(self, job: asyncio.Task[Any]) -> None:
+        self._jobs.discard(job)
+        if not job.cancelled() and job.exception() is not None:
+            log.error("hands-free job failed", exc_info=job.exception())
+
+
+def _identification(disc: StoredDisc) -> Identification | None:
+    if not disc.identification:
+        return None
+    try:
+        return Identification.from_json(disc.identification)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,84 @@
+"""When `HandsFree.disc_ready` runs: the daemons' events that mean "a stored disc is in a drive".
+
+Today: an automatic scan completed (a new disc, now stored), or a known disc went in (no scan needed). With
+identification in the webapp, switch `READY_AFTER_IDENTIFICATION` on and register `after_identification` with
+`app.state.identification.add_listener`: a new disc is then ready once it is identified, not once scanned.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from typing import Any
+
+from amphigory.config import WebappSettings
+from amphigory.handsfree.flow import HandsFree
+from amphigory.library.filing import Filer
+from amphigory.notify import Notifier
+from amphigory.settings import SettingsStore
+from amphigory.tasks import TaskService
+from amphigory_protocol.messages import Event, EventName
+
+READY_AFTER_IDENTIFICATION = False
+
+
+class DiscEvents:
+    """A `ConnectionManager` event listener (registered after the task service's, so the disc is stored)."""
+
+    def __init__(self, handsfree: HandsFree, tasks: TaskService) -> None:
+        self.handsfree = handsfree
+        self.tasks = tasks
+
+    async def __call__(self, daemon_id: str, event: Event) -> None:
+        data, drive_id = event.data, event.drive_id
+        if not drive_id:
+            return
+        if event.event is EventName.DISC_EJECTED:
+            self.handsfree.forget_drive(drive_id)
+            await self.handsfree.publish()
+            return
+        fingerprint = data.get("fingerprint")
+        if not isinstance(fingerprint, str) or not fingerprint:
+            return
+        if event.event is EventName.DISC_INSERTED:
+            if await self.handsfree.discs.get(fingerprint) is not None:
+                await self.handsfree.disc_ready(daemon_id, drive_id, fingerprint)
+        elif (event.event is EventName.SCAN_COMPLETED and not READY_AFTER_IDENTIFICATION
+              and await self._automatic(data.get("task_id"))):
+            await self.handsfree.disc_ready(daemon_id, drive_id, fingerprint)
+
+    async def _automatic(self, task_id: Any) -> bool:
+        """Only a scan nobody asked for leads to a rip (a person's rescan of a disc does not)."""
+        task = await self.tasks.get(task_id) if isinstance(task_id, str) else None
+        return task is not None and bool(task.params.get("automatic"))
+
+    async def after_identification(self, fingerprint: str, identification: Any) -> None:
+        """For `app.state.identification.add_listener`: the disc is ready wherever it is now."""
+        for drive in self.tasks.manager.drives():
+            if drive.get("fingerprint") == fingerprint:
+                daemon_id = self.tasks.manager.daemon_of(drive["drive_id"])
+                if daemon_id is not None:
+                    await self.handsfree.disc_ready(daemon_id, drive["drive_id"], fingerprint)
+
+
+async def start(app: Any, stack: AsyncExitStack, store: SettingsStore, tasks: TaskService, filer: Filer) -> HandsFree:
+    """Hands-free mode, notifications and live settings, wired into a starting app (`app.state.handsfree`,
+    `app.state.notifier`); undone by `stack`."""
+    manager = tasks.manager
+    notifier = Notifier(store.current, manager.broadcast_browser)
+    handsfree = HandsFree(store.current, tasks.discs, tasks, filer.file, notifier)
+    tasks.add_finish_listener(handsfree.on_task_finished)
+    events = DiscEvents(handsfree, tasks)
+    manager.add_listener(events)
+    stack.callback(manager.remove_listener, events)
+    stack.push_async_callback(handsfree.stop)
+
+    async def settings_changed(settings: WebappSettings) -> None:
+        app.state.settings = settings
+        tasks.auto_scan = settings.auto_scan
+        filer.mode = settings.transcode
+
+    store.add_listener(settings_changed)
+    app.state.notifier = notifier
+    app.state.handsfree = handsfree
+    app.state.disc_events = events
+    return handsfree
