@@ -60,6 +60,8 @@ class App:
         await self.app.state.discs.save_scan(scan)
         updates = [TrackUpdate(number=int(n[1:]), **v) for n, v in tracks.items()]
         await self.app.state.discs.update(scan.fingerprint, DiscUpdate(title=title, year=year, tracks=updates))
+        # A person named the disc: only a named disc is filed (an unnamed one's rips are held, see handsfree.hold).
+        await self.app.state.discs.record_named_by(scan.fingerprint, "person")
 
     def place_rip(self, rip: RipOutcome, name: str) -> Path:
         """The rip where a daemon on this machine writes it: <data>/ripped/<disc>/<name>."""
