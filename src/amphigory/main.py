@@ -31,6 +31,7 @@ from amphigory.database import Database
 from amphigory.handsfree import wiring as handsfree_wiring
 from amphigory.library.filing import Filer
 from amphigory.settings import SettingsStore
+from amphigory.settings import page as settings_page
 from amphigory.tasks import TaskProblem, TaskService
 from amphigory.websocket import ConnectionManager
 from amphigory.websocket import manager as default_manager
@@ -88,6 +89,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
     app.include_router(health.router)
     app.include_router(handsfree.router)
     app.include_router(settings_api.router)
+    app.include_router(settings_page.router)
     app.include_router(pages.router)  # HTML pages and their /static files
 
     def current_token() -> str | None:

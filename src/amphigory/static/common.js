@@ -40,6 +40,7 @@ const Amphigory = (() => {
       const error = new Error(detailOf(data) || `${response.status} ${response.statusText}`);
       error.status = response.status;
       error.code = data && data.code;
+      error.data = data;
       throw error;
     }
     return data;

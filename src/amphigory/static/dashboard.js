@@ -59,6 +59,14 @@
           el("span", { className: "progress-label" }),
           el("span", { className: "progress-value" })),
         progressBar("Progress")),
+      el("div", { className: "countdown", hidden: true },
+        el("p", { className: "countdown-text", role: "timer" }),
+        el("ul", { className: "countdown-tracks" }),
+        el("div", { className: "card-actions" },
+          el("button", { type: "button", className: "button primary", dataset: { action: "rip-now" }, text: "Rip now" }),
+          el("button", { type: "button", className: "button", dataset: { action: "cancel-countdown" },
+            text: "Cancel" }))),
+      el("p", { className: "card-note", hidden: true }),
       el("p", { className: "card-error", role: "alert", hidden: true }),
       el("div", { className: "card-actions" },
         el("button", { type: "button", className: "button primary", dataset: { action: "scan" }, text: "Scan" }),
@@ -66,6 +74,9 @@
         el("button", { type: "button", className: "button ghost", dataset: { action: "eject" }, text: "Eject" })));
     card.querySelector("[data-action=scan]").addEventListener("click", () => act(id, "scan"));
     card.querySelector("[data-action=eject]").addEventListener("click", () => act(id, "eject"));
+    card.querySelector("[data-action=rip-now]").addEventListener("click", () => countdownAction(id, "rip-now"));
+    card.querySelector("[data-action=cancel-countdown]").addEventListener("click",
+      () => countdownAction(id, "cancel"));
     return card;
   }
 
@@ -102,6 +113,7 @@
     code.title = drive.fingerprint || "";
 
     renderProgress(card, drive);
+    renderCountdown(card, drive.drive_id);
     const error = card.querySelector(".card-error");
     const notice = notices.get(drive.drive_id);
     const problem = drive.scan_error || drive.rip_error;
@@ -141,6 +153,86 @@
     box.querySelector(".progress-value").textContent = `${Math.round(percent)}%`;
     setProgress(box.querySelector(".bar"), percent, `${label}: ${Math.round(percent)}%`);
   }
+
+  // -- hands-free: countdowns, what it did, discs waiting for a name, notifications ---------------------------
+
+  const countdowns = new Map(); // drive_id -> countdown (with `deadline`, a performance.now() time)
+  let handsfreeNotes = {};
+  const reviewBox = document.getElementById("needs-review");
+
+  function applyHandsFree(state) {
+    countdowns.clear();
+    for (const c of state.countdowns || []) {
+      countdowns.set(c.drive_id, { ...c, deadline: performance.now() + c.remaining * 1000 });
+    }
+    handsfreeNotes = state.notes || {};
+    for (const drive of drives.values()) renderDrive(drive);
+    renderReview(state.needs_review || []);
+  }
+
+  async function loadHandsFree() {
+    try { applyHandsFree(await api("GET", "/api/handsfree")); } catch (err) { /* the feed brings it again */ }
+  }
+
+  function renderCountdown(card, driveId) {
+    const box = card.querySelector(".countdown");
+    const countdown = countdowns.get(driveId);
+    box.hidden = !countdown;
+    const note = card.querySelector(".card-note");
+    note.hidden = !!countdown || !handsfreeNotes[driveId];
+    note.textContent = handsfreeNotes[driveId] || "";
+    if (!countdown) return;
+    const left = Math.max(0, Math.ceil((countdown.deadline - performance.now()) / 1000));
+    box.querySelector(".countdown-text").textContent = `Ripping in ${left} s, hands-free:`;
+    const items = countdown.tracks.map((t) => el("li", { text:
+      `Title ${t.number}: ${words(t.type)}${t.duration_seconds != null ? ` (${Math.round(t.duration_seconds)} s)` : ""}` }));
+    box.querySelector(".countdown-tracks").replaceChildren(...items);
+  }
+
+  setInterval(() => {
+    for (const [driveId] of countdowns) {
+      const card = cards.get(driveId);
+      if (card) renderCountdown(card, driveId);
+    }
+  }, 250);
+
+  async function countdownAction(driveId, action) {
+    try {
+      applyHandsFree(await api("POST", `/api/handsfree/${action}`, { drive_id: driveId }));
+      say(action === "cancel" ? "Hands-free rip cancelled." : "Rip started.");
+    } catch (err) {
+      const card = cards.get(driveId);
+      const error = card && card.querySelector(".card-error");
+      if (error) { error.hidden = false; error.textContent = err.message; }
+    }
+  }
+
+  function renderReview(items) {
+    const rows = items.map((d) => el("li", { dataset: { fingerprint: d.fingerprint } },
+      el("a", { href: `/discs/${encodeURIComponent(d.fingerprint)}`, className: "review-title",
+        text: d.title + (d.year ? ` (${d.year})` : "") }),
+      el("span", { className: "muted", text: `${discType(d.disc_type)} · ${d.held} title${d.held === 1 ? "" : "s"} held` }),
+      el("a", { className: "button primary", href: `/discs/${encodeURIComponent(d.fingerprint)}`, text: "Name it" })));
+    reviewBox.replaceChildren(...(rows.length ? rows : [el("li", { className: "empty", text: "Nothing waits for you." })]));
+  }
+
+  const notifyButton = document.getElementById("browser-notify");
+  if ("Notification" in window && Notification.permission === "default") {
+    notifyButton.hidden = false;
+    notifyButton.addEventListener("click", async () => {
+      await Notification.requestPermission();
+      notifyButton.hidden = Notification.permission !== "default";
+    });
+  }
+
+  function notifyBrowser(notice) {
+    say(notice.title);
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    const shown = new Notification(notice.title, { body: notice.body, tag: `${notice.kind}-${notice.fingerprint}` });
+    if (notice.url) shown.onclick = () => { window.location.href = `/discs/${encodeURIComponent(notice.fingerprint)}`; };
+  }
+
+  let reviewRefresh = null;
 
   function placeCards() {
     const ordered = [...cards.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, card]) => card);
@@ -230,6 +322,19 @@
         placeCards();
         for (const d of drives.values()) renderDrive(d);
         renderDaemons();
+        loadHandsFree();
+        break;
+      case "handsfree":
+        applyHandsFree(msg);
+        break;
+      case "notification":
+        notifyBrowser(msg.notification);
+        break;
+      case "task":
+        // A finished rip of a disc nobody named joins the needs-review list.
+        if (msg.task && msg.task.type === "rip" && msg.task.status === "complete" && !reviewRefresh) {
+          reviewRefresh = setTimeout(() => { reviewRefresh = null; loadHandsFree(); }, 300);
+        }
         break;
       case "drive": {
         const before = drives.get(msg.drive.drive_id);

@@ -1,0 +1,75 @@
+"""A loopback webhook for notification tests: an HTTP server on 127.0.0.1 that keeps every JSON body POSTed to it
+(Apprise's `json://127.0.0.1:PORT/path` posts `{"title", "message", "type", ...}`)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class Webhook:
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.paths: list[str] = []
+        self.headers: list[dict[str, str]] = []
+        self.status = 200
+        self._lock = threading.Lock()
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                self._keep()
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._keep()
+
+            def _keep(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                with hook._lock:
+                    hook.paths.append(self.path)
+                    hook.headers.append(dict(self.headers.items()))
+                    hook.received.append(json.loads(raw) if raw else {})
+                self.send_response(hook.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, path: str = "/hook") -> str:
+        return f"json://127.0.0.1:{self.port}{path}"
+
+    def messages(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.received)
+
+    def wait_for(self, check: Callable[[dict[str, Any]], bool], timeout: float = 60.0,
+                 what: str = "a notification") -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.messages():
+                if check(message):
+                    return message
+            time.sleep(0.05)
+        raise AssertionError(f"no {what} in {timeout} s; received {self.messages()}")
+
+
+@contextmanager
+def webhook() -> Iterator[Webhook]:
+    hook = Webhook()
+    hook._thread.start()
+    try:
+        yield hook
+    finally:
+        hook.server.shutdown()
+        hook.server.server_close()
