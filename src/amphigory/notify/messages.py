@@ -29,7 +29,7 @@ def done(name: str, fingerprint: str, filed: Sequence[str], library: str, url: s
     """Every hands-free rip of a disc filed: what went where."""
     listed = "\n".join(f"- {path}" for path in filed)
     count = f"{len(filed)} file{'s' if len(filed) != 1 else ''}"
-    return Notice("done", f"Done: {name}", f"{name} is in the library ({library}), {count}:\n{listed}",
+    return Notice("done", f"Done: {name}", f"{name} is in the library ({library}), {count}:\n{listed}\n{url}",
                   fingerprint, url)
 
 

@@ -1,0 +1,248 @@
+"""Hands-free mode end to end: the real `amphigory serve --on-insert rip` and `amphigory daemon` with image drives,
+and a loopback webhook as the notification URL (Apprise `json://`). Nobody asks for anything: a disc goes in, and
+the test only watches (and names a disc, as a person reading the notification would).
+
+Each test uses its own drive (``film``, ``dvd``, ``cd``; ``manual`` is a drive whose own rule is manual), so the
+tests do not depend on each other's order; the countdown's cancel runs on a stack of its own with a long countdown.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from helpers_webhook import Webhook, webhook
+from ui_stack import SAMPLES, Stack
+
+pytestmark = pytest.mark.e2e
+
+DVD_ISO = SAMPLES / "dvd" / "AMPHIGORY_SAMPLE_DVD.iso"
+BD_FOLDER = SAMPLES / "bluray" / "AMPHIGORY_SAMPLE_BD"
+CD_FILES = (SAMPLES / "cd" / "AMPHIGORY_SAMPLE_CD.cue", SAMPLES / "cd" / "AMPHIGORY_SAMPLE_CD.bin")
+DRIVES = ("film", "dvd", "cd", "manual", "cancel")
+
+
+@dataclass
+class HandsFreeStack(Stack):
+    """A webapp in hands-free mode and one daemon with the image drives of `DRIVES`."""
+
+    daemon_id: str = "handsfree@host"
+    notify: str = ""
+    delay: float = 0.2
+    extra: list[str] = field(default_factory=list)
+
+    def folder(self, drive: str) -> Path:
+        return self.root / "drives" / drive
+
+    def drive(self, name: str) -> str:
+        return f"{self.daemon_id}:{name}"
+
+    @property
+    def library(self) -> Path:
+        return self.data_dir / "library"
+
+    def start(self, timeout: float = 20.0) -> None:
+        for folder in (self.data_dir, self.staging_dir, *(self.folder(d) for d in DRIVES)):
+            folder.mkdir(parents=True, exist_ok=True)
+        self._spawn("webapp", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir",
+                    str(self.data_dir), "--token", self.token, "--on-insert", "rip", "--auto-rip-delay",
+                    str(self.delay), "--notify", self.notify, "--drive-on-insert", f"{self.drive('manual')}=manual",
+                    *self.extra)
+        self.wait_healthy(timeout)
+        args = ["daemon", "--webapp-url", f"ws://127.0.0.1:{self.port}/ws", "--token", self.token, "--daemon-id",
+                self.daemon_id, "--backend", "image", "--data-dir", str(self.root / "daemon"), "--output-dir",
+                str(self.ripped_dir)]
+        for drive in DRIVES:
+            args += ["--image-drive", str(self.folder(drive))]
+        self._spawn("daemon", *args)
+
+    def put(self, drive: str, *sources: Path) -> None:
+        """The disc (its files) appearing in the drive all at once."""
+        staged = self.staging_dir / f"{drive}-{time.monotonic_ns()}"
+        staged.mkdir()
+        for source in sources:
+            if source.is_dir():
+                shutil.copytree(source, staged / source.name)
+            else:
+                shutil.copy2(source, staged / source.name)
+        for item in staged.iterdir():
+            os.rename(item, self.folder(drive) / item.name)
+        staged.rmdir()
+
+    def take_out(self, drive: str) -> None:
+        for item in self.folder(drive).iterdir():
+            if not item.name.startswith("."):
+                os.rename(item, self.staging_dir / f"out-{time.monotonic_ns()}-{item.name}")
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {name}\n{self.log(name)}" for name in ("webapp", "daemon"))
+
+
+@pytest.fixture(scope="module")
+def hook() -> Iterator[Webhook]:
+    with webhook() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, hook: Webhook) -> Iterator[HandsFreeStack]:
+    running = HandsFreeStack(tmp_path_factory.mktemp("handsfree"), notify=hook.url())
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def api(stack: HandsFreeStack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.url, timeout=30, trust_env=False) as client:
+        yield client
+
+
+def until(check: Callable[[], Any], what: str, stack: HandsFreeStack, timeout: float = 60) -> Any:
+    end = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out ({timeout} s) waiting for {what}\n{stack.logs()}")
+        time.sleep(0.05)
+
+
+def disc_in(api: httpx.Client, stack: HandsFreeStack, drive: str) -> str:
+    def check() -> str | None:
+        found = api.get(f"/api/drives/{stack.drive(drive)}")
+        return found.json().get("fingerprint") if found.status_code == 200 else None
+    return str(until(check, f"a disc in {drive}", stack))
+
+
+def stored(api: httpx.Client, fingerprint: str) -> dict[str, Any] | None:
+    response = api.get(f"/api/discs/{fingerprint}")
+    return response.json() if response.status_code == 200 else None
+
+
+def rips_of(api: httpx.Client, fingerprint: str) -> list[dict[str, Any]]:
+    tasks: list[dict[str, Any]] = api.get("/api/tasks", params={"fingerprint": fingerprint, "limit": 500}).json()
+    return [t for t in tasks["tasks"] if t["type"] == "rip"]
+
+
+def files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) if folder.is_dir() \
+        else []
+
+
+def about(fingerprint: str, kind: str) -> Callable[[dict[str, Any]], bool]:
+    """A webhook message of one kind naming the disc (its review page's URL carries the fingerprint)."""
+    titles = {"done": "Done:", "needs_review": "Needs review:", "failed": "Failed:"}
+    return lambda m: m.get("title", "").startswith(titles[kind]) and fingerprint in m.get("message", "")
+
+
+def test_a_named_film_goes_in_and_comes_out_filed_with_its_extras_ejected_and_announced(
+        stack: HandsFreeStack, api: httpx.Client, hook: Webhook) -> None:
+    # A person named the disc once (in a drive whose own rule is manual: nothing was ripped there).
+    stack.put("manual", BD_FOLDER)
+    fingerprint = disc_in(api, stack, "manual")
+    until(lambda: stored(api, fingerprint), "the automatic scan", stack)
+    named = api.patch(f"/api/discs/{fingerprint}", json={"title": "Sample Film", "year": 2024})
+    assert named.status_code == 200 and named.json()["named_by"] == "person"
+    assert rips_of(api, fingerprint) == []
+    stack.take_out("manual")
+
+    stack.put("film", BD_FOLDER)
+    done = hook.wait_for(about(fingerprint, "done"), 60, "done notification")
+    movie = stack.library / "Movies" / "Sample Film (2024)"
+    assert files(movie) == ["Sample Film (2024).mkv", "Trailers/Trailer 02.mkv"]
+    assert "Sample Film (2024).mkv" in done["message"] and str(stack.library) in done["message"]
+    # the main feature and its labelled extra; not the 10 s title nor the duplicate playlist
+    assert sorted(t["track_number"] for t in rips_of(api, fingerprint)) == [1, 2]
+    until(lambda: (stack.folder("film") / ".ejected" / BD_FOLDER.name).is_dir(), "the eject", stack)
+    assert [p.name for p in stack.folder("film").iterdir() if not p.name.startswith(".")] == []
+
+    # Put in again: recognised, not ripped twice.
+    os.rename(stack.folder("film") / ".ejected" / BD_FOLDER.name, stack.staging_dir / "again")
+    os.rename(stack.staging_dir / "again", stack.folder("film") / BD_FOLDER.name)
+    note = until(lambda: api.get("/api/handsfree").json()["notes"].get(stack.drive("film")), "the note", stack)
+    assert note.startswith("Already ripped")
+    assert len(rips_of(api, fingerprint)) == 2
+    assert api.get(f"/api/drives/{stack.drive('film')}").json()["state"] != "ripping"
+    stack.take_out("film")
+
+
+def test_an_unknown_disc_is_ripped_held_announced_and_filed_once_named(
+        stack: HandsFreeStack, api: httpx.Client, hook: Webhook) -> None:
+    stack.put("dvd", DVD_ISO)
+    fingerprint = disc_in(api, stack, "dvd")
+    review = hook.wait_for(about(fingerprint, "needs_review"), 60, "needs-review notification")
+    assert f"http://127.0.0.1:{stack.port}/discs/{fingerprint}" in review["message"]
+    disc = stored(api, fingerprint)
+    assert disc is not None and disc["named_by"] is None
+    main = next(t for t in disc["tracks"] if t["number"] == 1)
+    assert main["status"] == "ripped" and main["library_path"] is None
+    assert main["library_note"] == "held until the disc is named"
+    assert Path(main["ripped_path"]).is_file()
+    assert all(t["library_path"] is None for t in disc["tracks"])
+    assert not any(disc["title"] in f for f in files(stack.library))  # nothing filed under the volume label
+    waiting = api.get("/api/handsfree").json()["needs_review"]
+    assert [d["fingerprint"] for d in waiting if d["fingerprint"] == fingerprint] == [fingerprint]
+    until(lambda: (stack.folder("dvd") / ".ejected" / DVD_ISO.name).is_file(), "the eject", stack)
+
+    assert api.patch(f"/api/discs/{fingerprint}", json={"title": "Found Film", "year": 1999}).status_code == 200
+    hook.wait_for(about(fingerprint, "done"), 60, "done notification")
+    assert files(stack.library / "Movies" / "Found Film (1999)") == ["Found Film (1999).mkv"]
+    waiting = api.get("/api/handsfree").json()["needs_review"]
+    assert fingerprint not in [d["fingerprint"] for d in waiting]
+
+
+def test_a_cd_ends_as_flacs_under_its_album(stack: HandsFreeStack, api: httpx.Client, hook: Webhook) -> None:
+    stack.put("cd", *CD_FILES)
+    fingerprint = disc_in(api, stack, "cd")
+    hook.wait_for(about(fingerprint, "needs_review"), 60, "needs-review notification")
+    assert sorted(t["track_number"] for t in rips_of(api, fingerprint)) == [1, 2, 3]
+    assert api.patch(f"/api/discs/{fingerprint}", json={"title": "Amphigory Sample CD", "year": 2024}).status_code \
+        == 200
+    hook.wait_for(about(fingerprint, "done"), 60, "done notification")
+    flacs = [f for f in files(stack.library / "Music") if f.endswith(".flac")]
+    assert len(flacs) == 3 and all("Amphigory Sample CD" in f for f in flacs), flacs
+
+
+def test_cancelling_the_countdown_rips_nothing(tmp_path: Path, hook: Webhook) -> None:
+    stack = HandsFreeStack(tmp_path, notify=hook.url("/cancel"), delay=600)
+    try:
+        stack.start()
+        with httpx.Client(base_url=stack.url, timeout=30, trust_env=False) as api:
+            stack.put("film", BD_FOLDER)
+            fingerprint = disc_in(api, stack, "film")
+            countdown = until(lambda: api.get("/api/handsfree").json()["countdowns"], "the countdown", stack)[0]
+            assert countdown["drive_id"] == stack.drive("film") and countdown["fingerprint"] == fingerprint
+            assert [t["number"] for t in countdown["tracks"]] == [1, 2]
+            assert 0 < countdown["remaining"] <= 600
+            cancelled = api.post("/api/handsfree/cancel", json={"drive_id": stack.drive("film")})
+            assert cancelled.status_code == 200 and cancelled.json()["countdowns"] == []
+            assert "cancelled" in cancelled.json()["notes"][stack.drive("film")]
+            assert api.post("/api/handsfree/rip-now", json={"drive_id": stack.drive("film")}).status_code == 404
+            # A person can still rip it by hand; hands-free mode started nothing.
+            assert rips_of(api, fingerprint) == []
+            assert api.get(f"/api/drives/{stack.drive('film')}").json()["state"] == "scanned"
+            # "Rip now" on a new countdown starts at once (the delay is 600 s).
+            api.put("/api/settings", json={"values": {"auto_rip_delay": "600"}})
+            stack.take_out("film")
+            stack.put("dvd", DVD_ISO)
+            dvd = disc_in(api, stack, "dvd")
+            until(lambda: api.get("/api/handsfree").json()["countdowns"], "the second countdown", stack)
+            assert api.post("/api/handsfree/rip-now", json={"drive_id": stack.drive("dvd")}).status_code == 200
+            until(lambda: rips_of(api, dvd), "the rip", stack)
+    finally:
+        stack.stop()
