@@ -9,11 +9,9 @@ tests do not depend on each other's order; the countdown's cancel runs on a stac
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,71 +20,16 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from handsfree_stack import HandsFreeStack
+from ui_stack import SAMPLES
+
 from helpers_webhook import Webhook, webhook
-from ui_stack import SAMPLES, Stack
 
 pytestmark = pytest.mark.e2e
 
 DVD_ISO = SAMPLES / "dvd" / "AMPHIGORY_SAMPLE_DVD.iso"
 BD_FOLDER = SAMPLES / "bluray" / "AMPHIGORY_SAMPLE_BD"
 CD_FILES = (SAMPLES / "cd" / "AMPHIGORY_SAMPLE_CD.cue", SAMPLES / "cd" / "AMPHIGORY_SAMPLE_CD.bin")
-DRIVES = ("film", "dvd", "cd", "manual", "cancel")
-
-
-@dataclass
-class HandsFreeStack(Stack):
-    """A webapp in hands-free mode and one daemon with the image drives of `DRIVES`."""
-
-    daemon_id: str = "handsfree@host"
-    notify: str = ""
-    delay: float = 0.2
-    extra: list[str] = field(default_factory=list)
-
-    def folder(self, drive: str) -> Path:
-        return self.root / "drives" / drive
-
-    def drive(self, name: str) -> str:
-        return f"{self.daemon_id}:{name}"
-
-    @property
-    def library(self) -> Path:
-        return self.data_dir / "library"
-
-    def start(self, timeout: float = 20.0) -> None:
-        for folder in (self.data_dir, self.staging_dir, *(self.folder(d) for d in DRIVES)):
-            folder.mkdir(parents=True, exist_ok=True)
-        self._spawn("webapp", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir",
-                    str(self.data_dir), "--token", self.token, "--on-insert", "rip", "--auto-rip-delay",
-                    str(self.delay), "--notify", self.notify, "--drive-on-insert", f"{self.drive('manual')}=manual",
-                    *self.extra)
-        self.wait_healthy(timeout)
-        args = ["daemon", "--webapp-url", f"ws://127.0.0.1:{self.port}/ws", "--token", self.token, "--daemon-id",
-                self.daemon_id, "--backend", "image", "--data-dir", str(self.root / "daemon"), "--output-dir",
-                str(self.ripped_dir)]
-        for drive in DRIVES:
-            args += ["--image-drive", str(self.folder(drive))]
-        self._spawn("daemon", *args)
-
-    def put(self, drive: str, *sources: Path) -> None:
-        """The disc (its files) appearing in the drive all at once."""
-        staged = self.staging_dir / f"{drive}-{time.monotonic_ns()}"
-        staged.mkdir()
-        for source in sources:
-            if source.is_dir():
-                shutil.copytree(source, staged / source.name)
-            else:
-                shutil.copy2(source, staged / source.name)
-        for item in staged.iterdir():
-            os.rename(item, self.folder(drive) / item.name)
-        staged.rmdir()
-
-    def take_out(self, drive: str) -> None:
-        for item in self.folder(drive).iterdir():
-            if not item.name.startswith("."):
-                os.rename(item, self.staging_dir / f"out-{time.monotonic_ns()}-{item.name}")
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {name}\n{self.log(name)}" for name in ("webapp", "daemon"))
 
 
 @pytest.fixture(scope="module")

@@ -89,7 +89,7 @@ async def test_secrets_are_masked_and_a_masked_value_sent_back_keeps_the_secret(
 
 
 async def test_the_settings_page_lists_every_setting_with_its_help(tmp_path: Path) -> None:
-    async with running(WebappSettings(data_dir=tmp_path)) as (http, app):
+    async with running(WebappSettings(data_dir=tmp_path)) as (http, _app):
         page = await http.get("/settings")
         assert page.status_code == 200
         for name in ("on_insert", "auto_rip_delay", "eject_when_done", "notify", "tmdb_token", "transcode",
@@ -100,7 +100,7 @@ async def test_the_settings_page_lists_every_setting_with_its_help(tmp_path: Pat
 
 async def test_a_test_notification_reaches_the_webhook(tmp_path: Path) -> None:
     with webhook() as hook:
-        async with running(WebappSettings(data_dir=tmp_path, notify=(hook.url("/saved"),))) as (http, app):
+        async with running(WebappSettings(data_dir=tmp_path, notify=(hook.url("/saved"),))) as (http, _app):
             response = await http.post("/api/settings/test-notification", json={})
             assert response.status_code == 200, response.text
             assert response.json() == {"sent": 1}
