@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import imageio_ffmpeg
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
@@ -187,5 +188,28 @@ def test_cancelling_the_countdown_rips_nothing(tmp_path: Path, hook: Webhook) ->
             until(lambda: api.get("/api/handsfree").json()["countdowns"], "the second countdown", stack)
             assert api.post("/api/handsfree/rip-now", json={"drive_id": stack.drive("dvd")}).status_code == 200
             until(lambda: rips_of(api, dvd), "the rip", stack)
+    finally:
+        stack.stop()
+
+
+def test_a_failed_rip_is_announced_with_why_and_what_to_do(tmp_path: Path, hook: Webhook) -> None:
+    broken = tmp_path / "broken-ffmpeg.sh"  # probes work, every rip (the run with -progress) fails
+    broken.write_text(f'#!/bin/sh\ncase " $* " in *" -progress "*) echo "no drive today" >&2; exit 1;; esac\n'
+                      f'exec "{imageio_ffmpeg.get_ffmpeg_exe()}" "$@"\n')
+    broken.chmod(0o755)
+    stack = HandsFreeStack(tmp_path / "stack", notify=hook.url("/failed"),
+                           daemon_env={"IMAGEIO_FFMPEG_EXE": str(broken)})
+    try:
+        stack.start()
+        with httpx.Client(base_url=stack.url, timeout=30, trust_env=False) as api:
+            stack.put("film", BD_FOLDER)
+            fingerprint = disc_in(api, stack, "film")
+            failed = hook.wait_for(about(fingerprint, "failed"), 60, "failed notification")
+            assert "title 1: rip failed" in failed["message"] and "title 2: rip failed" in failed["message"]
+            assert "still in the drive" in failed["message"] and "retry" in failed["message"]
+            assert failed["type"] == "failure"
+            # a disc whose rips failed stays in, to be retried
+            assert (stack.folder("film") / BD_FOLDER.name).is_dir()
+            assert not (stack.folder("film") / ".ejected").exists()
     finally:
         stack.stop()

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ui_stack import Stack
+from ui_stack import AMPHIGORY, Stack
 
 DRIVES = ("film", "dvd", "cd", "manual", "cancel")
 
@@ -23,6 +24,7 @@ class HandsFreeStack(Stack):
     notify: str = ""
     delay: float = 0.2
     extra: list[str] = field(default_factory=list)
+    daemon_env: dict[str, str] = field(default_factory=dict)  # e.g. IMAGEIO_FFMPEG_EXE: a broken ffmpeg
 
     def folder(self, drive: str) -> Path:
         return self.root / "drives" / drive
@@ -48,6 +50,15 @@ class HandsFreeStack(Stack):
         for drive in DRIVES:
             args += ["--image-drive", str(self.folder(drive))]
         self._spawn("daemon", *args)
+
+    def _spawn(self, name: str, *args: str) -> None:
+        log = (self.root / f"{name}.log").open("ab")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AMPHIGORY_", "IMAGEIO_FFMPEG"))}
+        env.update(PYTHONUNBUFFERED="1", **(self.daemon_env if name == "daemon" else {}))
+        self.processes[name] = subprocess.Popen(
+            [str(AMPHIGORY), *args], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.root,
+            start_new_session=True,
+        )
 
     def put(self, drive: str, *sources: Path) -> None:
         """The disc (its files) appearing in the drive all at once."""
