@@ -13,6 +13,7 @@ from typing import Any
 import apprise
 
 from amphigory.config import WebappSettings
+from amphigory.notify import messages
 from amphigory.notify.messages import Notice
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,9 @@ class Notifier:
     def __init__(self, settings: Callable[[], WebappSettings], broadcast: Broadcast) -> None:
         self.settings = settings
         self.broadcast = broadcast
-        self.sent: list[Notice] = []  # what was announced in this run, newest last (bounded)
 
     async def notify(self, notice: Notice) -> None:
         """Announce to the browsers and every notification URL; failures are logged, never raised."""
-        self.sent = [*self.sent[-99:], notice]
         try:
             await self.broadcast({"type": "notification", "notification": notice.to_json()})
         except Exception:
@@ -48,9 +47,7 @@ class Notifier:
 
     async def test(self, urls: Sequence[str] | None = None) -> int:
         """Send a test message to `urls` (default: the saved ones); how many took it. `NotifyError` when none did."""
-        from amphigory.notify.messages import test
-
-        return await send(self.settings().notify if urls is None else urls, test())
+        return await send(self.settings().notify if urls is None else urls, messages.test())
 
 
 async def send(urls: Sequence[str], notice: Notice) -> int:

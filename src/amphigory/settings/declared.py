@@ -19,6 +19,8 @@ from amphigory_cli.settings import Option
 
 Kind = Literal["choice", "number", "flag", "text", "secret", "lines", "secret_lines"]
 MASK = "••••"
+MAX_TEXT = 2000
+MAX_ITEMS = 50
 
 
 class SettingError(ValueError):
@@ -124,8 +126,12 @@ def parse(setting: Editable, raw: Any, before: Any) -> Any:
     None or "" clears an optional setting; a masked secret sent back unchanged keeps the secret it stands for."""
     if not setting.editable:
         raise ValueError("set by its command-line flag; not editable here")
+    if isinstance(raw, dict) or (isinstance(raw, str) and len(raw) > MAX_TEXT):
+        raise ValueError(f"not a value (text of at most {MAX_TEXT} characters)")
     if setting.option.repeatable:
         items = raw.splitlines() if isinstance(raw, str) else list(raw or [])
+        if len(items) > MAX_ITEMS or any(len(str(i)) > MAX_TEXT for i in items):
+            raise ValueError(f"at most {MAX_ITEMS} lines of at most {MAX_TEXT} characters")
         kept = {mask(str(v)): v for v in before or []} if setting.secret else {}
         return [kept[i] if i in kept else _one(setting, i) for i in (str(x).strip() for x in items) if i]
     if setting.secret and isinstance(raw, str) and before and raw == mask(str(before)):

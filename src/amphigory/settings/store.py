@@ -17,6 +17,9 @@ from amphigory.database import Database, now
 from amphigory.settings.declared import apply, described, parse_all
 
 log = logging.getLogger(__name__)
+# aiosqlite logs every statement with its parameters at DEBUG: saved secrets (notification URLs, tokens) would be in
+# a debug log. Its INFO and above carry no parameters.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 SettingsListener = Callable[[WebappSettings], Awaitable[None]]
 

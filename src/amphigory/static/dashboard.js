@@ -178,6 +178,8 @@
     const box = card.querySelector(".countdown");
     const countdown = countdowns.get(driveId);
     box.hidden = !countdown;
+    // During a countdown the action a person wants next is "Rip now" (or Cancel), not a rescan.
+    card.querySelector("[data-action=scan]").classList.toggle("primary", !countdown);
     const note = card.querySelector(".card-note");
     note.hidden = !!countdown || !handsfreeNotes[driveId];
     note.textContent = handsfreeNotes[driveId] || "";

@@ -113,3 +113,14 @@ async def test_a_test_notification_reaches_the_webhook(tmp_path: Path) -> None:
             unreachable = await http.post("/api/settings/test-notification",
                                           json={"urls": ["json://127.0.0.1:9/nobody"]})
             assert unreachable.status_code == 502
+
+
+async def test_notification_urls_never_reach_the_log(tmp_path: Path, caplog: Any) -> None:
+    caplog.set_level("DEBUG")
+    secret = "json://127.0.0.1:9/never-log-this-secret"
+    async with running(WebappSettings(data_dir=tmp_path)) as (http, _app):
+        assert (await http.put("/api/settings", json={"values": {"notify": [secret]}})).status_code == 200
+        assert (await http.post("/api/settings/test-notification", json={})).status_code == 502
+        assert (await http.post("/api/settings/test-notification",
+                                json={"urls": ["bogus://never-log-this-either"]})).status_code == 502
+    assert caplog.records and "never-log-this" not in caplog.text

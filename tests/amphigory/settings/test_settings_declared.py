@@ -54,3 +54,10 @@ def test_saved_values_go_on_top_of_the_flags_and_unparsable_ones_are_ignored(tmp
     rows = {r["name"]: r for r in described(settings, base, ["on_insert"])}
     assert rows["on_insert"]["saved"] and rows["on_insert"]["default"] == "manual"
     assert rows["notify"]["value"] == [mask("json://a/b")]
+
+
+def test_oversized_values_are_refused() -> None:
+    with pytest.raises(SettingError) as refused:
+        parse_all({"notify": ["json://h/p"] * 51, "transcode_preset": "x" * 2001, "plex_url": {"a": 1}},
+                  WebappSettings())
+    assert set(refused.value.errors) == {"notify", "transcode_preset", "plex_url"}
