@@ -163,7 +163,8 @@ def test_a_cd_ends_as_flacs_under_its_album(stack: HandsFreeStack, api: httpx.Cl
 
 
 def test_cancelling_the_countdown_rips_nothing(tmp_path: Path, hook: Webhook) -> None:
-    stack = HandsFreeStack(tmp_path, notify=hook.url("/cancel"), delay=600)
+    # automatic scans off: rip mode scans a new disc all the same
+    stack = HandsFreeStack(tmp_path, notify=hook.url("/cancel"), delay=600, extra=["--auto-scan", "0"])
     try:
         stack.start()
         with httpx.Client(base_url=stack.url, timeout=30, trust_env=False) as api:

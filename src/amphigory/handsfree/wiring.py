@@ -7,6 +7,9 @@ identification in the webapp, switch `READY_AFTER_IDENTIFICATION` on and registe
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Coroutine
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -15,9 +18,10 @@ from amphigory.handsfree.flow import HandsFree
 from amphigory.library.filing import Filer
 from amphigory.notify import Notifier
 from amphigory.settings import SettingsStore
-from amphigory.tasks import TaskService
+from amphigory.tasks import TaskProblem, TaskService
 from amphigory_protocol.messages import Event, EventName
 
+log = logging.getLogger(__name__)
 READY_AFTER_IDENTIFICATION = False
 
 
@@ -27,12 +31,15 @@ class DiscEvents:
     def __init__(self, handsfree: HandsFree, tasks: TaskService) -> None:
         self.handsfree = handsfree
         self.tasks = tasks
+        self._awaiting: set[tuple[str, str]] = set()  # (drive, fingerprint): new discs in rip mode, until scanned
+        self._jobs: set[asyncio.Task[Any]] = set()
 
     async def __call__(self, daemon_id: str, event: Event) -> None:
         data, drive_id = event.data, event.drive_id
         if not drive_id:
             return
         if event.event is EventName.DISC_EJECTED:
+            self._awaiting = {a for a in self._awaiting if a[0] != drive_id}
             self.handsfree.forget_drive(drive_id)
             await self.handsfree.publish()
             return
@@ -42,9 +49,30 @@ class DiscEvents:
         if event.event is EventName.DISC_INSERTED:
             if await self.handsfree.discs.get(fingerprint) is not None:
                 await self.handsfree.disc_ready(daemon_id, drive_id, fingerprint)
-        elif (event.event is EventName.SCAN_COMPLETED and not READY_AFTER_IDENTIFICATION
-              and await self._automatic(data.get("task_id"))):
-            await self.handsfree.disc_ready(daemon_id, drive_id, fingerprint)
+            elif self.handsfree.settings().on_insert_for(drive_id) == "rip":
+                self._awaiting.add((drive_id, fingerprint))
+                if not self.tasks.auto_scan:  # rip mode needs the scan even where automatic scans are off
+                    self._spawn(self._scan(drive_id))
+        elif event.event is EventName.SCAN_COMPLETED and not READY_AFTER_IDENTIFICATION:
+            awaited = (drive_id, fingerprint) in self._awaiting
+            self._awaiting.discard((drive_id, fingerprint))
+            if awaited or await self._automatic(data.get("task_id")):
+                await self.handsfree.disc_ready(daemon_id, drive_id, fingerprint)
+
+    def stop(self) -> None:
+        for job in list(self._jobs):
+            job.cancel()
+
+    async def _scan(self, drive_id: str) -> None:
+        try:
+            await self.tasks.scan(drive_id)
+        except TaskProblem as problem:
+            log.info("hands-free scan of %s: %s", drive_id, problem.message)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        job = asyncio.ensure_future(coro)
+        self._jobs.add(job)
+        job.add_done_callback(self._jobs.discard)
 
     async def _automatic(self, task_id: Any) -> bool:
         """Only a scan nobody asked for leads to a rip (a person's rescan of a disc does not)."""
@@ -70,6 +98,7 @@ async def start(app: Any, stack: AsyncExitStack, store: SettingsStore, tasks: Ta
     events = DiscEvents(handsfree, tasks)
     manager.add_listener(events)
     stack.callback(manager.remove_listener, events)
+    stack.callback(events.stop)
     stack.push_async_callback(handsfree.stop)
 
     async def settings_changed(settings: WebappSettings) -> None:
