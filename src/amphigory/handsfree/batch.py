@@ -46,6 +46,9 @@ class Batch:
             self.tracks[number] = _after_rip(task)
             if self.tracks[number] == "rip_failed":
                 self.problems.append(f"title {number}: rip failed: {task.error or task.error_code}")
+            elif self.tracks[number] == "not_filed":
+                note = ((task.result or {}).get("filing") or {}).get("note") or "not filed"
+                self.problems.append(f"title {number}: ripped but not filed: {note}")
             return True
         if task.type == "file" and state in (RIPPING, FILING):
             if task.status == "complete":

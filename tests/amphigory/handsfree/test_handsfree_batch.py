@@ -26,12 +26,13 @@ def test_rips_then_filings_end_the_batch_with_what_was_filed() -> None:
 
 
 def test_held_failed_and_cancelled_tracks_end_too_and_failures_say_why() -> None:
-    batch = Batch("fp", "d:sr0", {1: "ripping", 2: "ripping", 3: "ripping"})
+    batch = Batch("fp", "d:sr0", {1: "ripping", 2: "ripping", 3: "ripping", 4: "ripping"})
     batch.apply(task("rip", 1, "complete", result={"filing": {"skipped": "held", "note": "held"}}))
     batch.apply(task("rip", 2, "failed", error="ffmpeg exited 1", error_code="tool_failed"))
     batch.apply(task("rip", 3, "cancelled", error_code="cancelled"))
-    assert batch.done and batch.tracks == {1: "held", 2: "rip_failed", 3: "cancelled"}
-    assert batch.problems == ["title 2: rip failed: ffmpeg exited 1"]
+    batch.apply(task("rip", 4, "complete", result={"filing": {"skipped": "not_reachable", "note": "not here"}}))
+    assert batch.done and batch.tracks == {1: "held", 2: "rip_failed", 3: "cancelled", 4: "not_filed"}
+    assert batch.problems == ["title 2: rip failed: ffmpeg exited 1", "title 4: ripped but not filed: not here"]
 
 
 def test_other_discs_tracks_and_scans_are_not_this_batchs() -> None:
