@@ -145,7 +145,8 @@ class HandsFree:
     async def _progress(self, batch: Batch) -> None:
         if batch.rips_done and not batch.ejected:
             batch.ejected = True
-            if batch.count("rip_failed") < len(batch.tracks) and self.settings().eject_when_done:
+            # Out once something was ripped; a disc whose every rip failed or was cancelled stays in for a retry.
+            if batch.count("rip_failed", "cancelled") < len(batch.tracks) and self.settings().eject_when_done:
                 self._spawn(self._eject(batch))
         if batch.done and self.batches.get(batch.fingerprint) is batch:
             del self.batches[batch.fingerprint]
