@@ -81,6 +81,10 @@ class HandsFree:
                                     if picked else "Nothing to rip by the rules: choose the titles on the review page")
             log.info("hands-free: %s in %s: %s", fingerprint, drive_id, self.notes[drive_id])
             await self.publish()
+            if not picked:  # a person has to choose: tell them
+                name = say.disc_name(disc.title, disc.year)
+                await self.notifier.notify(say.needs_review(name, fingerprint, 0, self.page_url(fingerprint),
+                                                            "the rules picked no title to rip"))
             return
         seconds = max(0.0, self.settings().auto_rip_delay)
         countdown = Countdown(drive_id, fingerprint, disc.title, [

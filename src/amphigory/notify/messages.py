@@ -35,6 +35,9 @@ def done(name: str, fingerprint: str, filed: Sequence[str], library: str, url: s
 
 def needs_review(name: str, fingerprint: str, held: int, url: str, why: str) -> Notice:
     """Ripped, held in ripped/ until a person names the disc."""
+    if not held:
+        return Notice("needs_review", f"Needs review: {name}", f"Nothing of {name} was ripped: {why}. Choose the "
+                      f"titles: {url}", fingerprint, url)
     return Notice("needs_review", f"Needs review: {name}",
                   f"{held} title{'s' if held != 1 else ''} of {name} ripped and held: {why}. Name the disc to file "
                   f"them: {url}", fingerprint, url)
