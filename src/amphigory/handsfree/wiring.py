@@ -1,8 +1,9 @@
 """When `HandsFree.disc_ready` runs: the daemons' events that mean "a stored disc is in a drive".
 
-Today: an automatic scan completed (a new disc, now stored), or a known disc went in (no scan needed). With
-identification in the webapp, switch `READY_AFTER_IDENTIFICATION` on and register `after_identification` with
-`app.state.identification.add_listener`: a new disc is then ready once it is identified, not once scanned.
+Without identification: an automatic scan completed (a new disc, now stored), or a known disc went in (no scan
+needed). With identification in the webapp (`app.state.identification`, looking discs up after each scan),
+`DiscEvents.follow(identification)` registers `after_identification`: a new disc is then ready once it is
+identified, not once scanned, and a disc that identification (or a person's pick) names files its held rips.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from amphigory.tasks import TaskProblem, TaskService
 from amphigory_protocol.messages import Event, EventName
 
 log = logging.getLogger(__name__)
-READY_AFTER_IDENTIFICATION = False
 
 
 class DiscEvents:
@@ -33,6 +33,12 @@ class DiscEvents:
         self.tasks = tasks
         self._awaiting: set[tuple[str, str]] = set()  # (drive, fingerprint): new discs in rip mode, until scanned
         self._jobs: set[asyncio.Task[Any]] = set()
+        self.ready_after_identification = False
+
+    def follow(self, identification: Any) -> None:
+        """Wait for identification (an object with `add_listener(callback(fingerprint, identification))`)."""
+        identification.add_listener(self.after_identification)
+        self.ready_after_identification = True
 
     async def __call__(self, daemon_id: str, event: Event) -> None:
         data, drive_id = event.data, event.drive_id
@@ -53,7 +59,7 @@ class DiscEvents:
                 self._awaiting.add((drive_id, fingerprint))
                 if not self.tasks.auto_scan:  # rip mode needs the scan even where automatic scans are off
                     self._spawn(self._scan(drive_id))
-        elif event.event is EventName.SCAN_COMPLETED and not READY_AFTER_IDENTIFICATION:
+        elif event.event is EventName.SCAN_COMPLETED and not self.ready_after_identification:
             awaited = (drive_id, fingerprint) in self._awaiting
             self._awaiting.discard((drive_id, fingerprint))
             if awaited or await self._automatic(data.get("task_id")):
@@ -80,7 +86,8 @@ class DiscEvents:
         return task is not None and bool(task.params.get("automatic"))
 
     async def after_identification(self, fingerprint: str, identification: Any) -> None:
-        """For `app.state.identification.add_listener`: the disc is ready wherever it is now."""
+        """An identification listener: a disc now named files what was held; the disc is ready wherever it is."""
+        await self.handsfree.file_held(fingerprint)
         for drive in self.tasks.manager.drives():
             if drive.get("fingerprint") == fingerprint:
                 daemon_id = self.tasks.manager.daemon_of(drive["drive_id"])
@@ -110,4 +117,7 @@ async def start(app: Any, stack: AsyncExitStack, store: SettingsStore, tasks: Ta
     app.state.notifier = notifier
     app.state.handsfree = handsfree
     app.state.disc_events = events
+    identification = getattr(app.state, "identification", None)
+    if identification is not None and getattr(store.current(), "identify", False):
+        events.follow(identification)  # identification runs after each scan: rip once it has answered
     return handsfree

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
 from test_library_filing import running
 
+from amphigory.api.disc_repository import DiscUpdate
 from amphigory.handsfree import HELD_NOTE
 from amphigory_daemon.rip import RipOutcome
 from amphigory_protocol.disc import ScanResult
@@ -45,3 +47,34 @@ async def test_an_unnamed_discs_rip_is_held_until_a_person_names_it(
         assert (await app.finished(files[0]["id"]))["status"] == "complete"
         assert app.library_files() == ["Movies/Named (2020)/Featurettes/Featurette 03.mkv"]
         assert (await app.http.get("/api/handsfree")).json()["needs_review"] == []
+
+
+class Identification:
+    """Stands in for the webapp's identification service: what DiscEvents.follow needs of it."""
+
+    def __init__(self) -> None:
+        self.listeners: list[Any] = []
+
+    def add_listener(self, listener: Any) -> None:
+        self.listeners.append(listener)
+
+
+async def test_a_disc_identification_names_later_files_its_held_rips(
+        tmp_path: Path, dvd_rip: tuple[ScanResult, RipOutcome]) -> None:
+    scan, rip = dvd_rip
+    async with running(tmp_path / "data") as app:
+        identification = Identification()
+        app.app.state.disc_events.follow(identification)
+        assert app.app.state.disc_events.ready_after_identification
+        await app.app.state.discs.save_scan(scan)
+        await app.app.state.discs.update(scan.fingerprint, DiscUpdate(title="Known Film", year=1990))
+        rip_task = await app.rip_completed(scan.fingerprint, 3, app.place_rip(rip, "t3.mkv"), rip.size_bytes)
+        assert (await app.task(rip_task))["result"]["filing"]["skipped"] == "held"
+        # identification is certain: it names the disc and tells its listeners
+        await app.app.state.discs.record_named_by(scan.fingerprint, "identification")
+        for listener in identification.listeners:
+            await listener(scan.fingerprint, None)
+        [file_task] = [t for t in (await app.http.get("/api/tasks", params={"fingerprint": scan.fingerprint}))
+                       .json()["tasks"] if t["type"] == "file"]
+        assert (await app.finished(file_task["id"]))["status"] == "complete"
+        assert app.library_files() == ["Movies/Known Film (1990)/Other/Extra 03.mkv"]
