@@ -41,8 +41,8 @@ class HandsFreeStack(Stack):
             folder.mkdir(parents=True, exist_ok=True)
         self._spawn("webapp", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir",
                     str(self.data_dir), "--token", self.token, "--on-insert", "rip", "--auto-rip-delay",
-                    str(self.delay), "--notify", self.notify, "--drive-on-insert", f"{self.drive('manual')}=manual",
-                    *self.extra)
+                    str(self.delay), "--drive-on-insert", f"{self.drive('manual')}=manual",
+                    *(["--notify", self.notify] if self.notify else []), *self.extra)
         self.wait_healthy(timeout)
         args = ["daemon", "--webapp-url", f"ws://127.0.0.1:{self.port}/ws", "--token", self.token, "--daemon-id",
                 self.daemon_id, "--backend", "image", "--data-dir", str(self.root / "daemon"), "--output-dir",

@@ -127,3 +127,12 @@ def test_rip_now_then_the_disc_waits_in_the_needs_review_list_until_named(hf: Ha
     expect(page.locator("#needs-review li[data-fingerprint]")).to_have_count(0, timeout=60_000)
     expect(page.locator("#needs-review")).to_contain_text("Nothing waits for you.")
     assert not desktop.errors
+
+
+def test_the_settings_page_fits_a_phone(hf: HandsFreeStack, phone: Watched) -> None:
+    page = phone.page
+    page.goto(hf.url + "/settings")
+    expect(page.get_by_role("button", name="Save settings")).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    phone.screenshot("settings-phone")
+    assert overflow <= 0, f"{overflow} px of sideways scrolling"
