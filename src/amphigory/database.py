@@ -139,12 +139,16 @@ _V4 = (
 )
 
 # Settings edited on the settings page (amphigory.settings): a saved value (JSON) wins over the flag's default.
+# Discs from before `named_by` that a person saved choices for, or that were filed, count as named by the person
+# (only unnamed discs' rips are held: amphigory.handsfree.hold).
 _V_SETTINGS = (
     """CREATE TABLE settings (
         name TEXT PRIMARY KEY,
         value TEXT NOT NULL,
         updated_at TIMESTAMP NOT NULL
     )""",
+    """UPDATE discs SET named_by = 'person' WHERE named_by IS NULL AND (updated_at IS NOT scanned_at
+        OR EXISTS (SELECT 1 FROM tracks t WHERE t.disc_id = discs.id AND t.library_path IS NOT NULL))""",
 )
 
 # MIGRATIONS[n] takes the schema from version n to n + 1.
