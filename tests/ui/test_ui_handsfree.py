@@ -136,3 +136,21 @@ def test_the_settings_page_fits_a_phone(hf: HandsFreeStack, phone: Watched) -> N
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     phone.screenshot("settings-phone")
     assert overflow <= 0, f"{overflow} px of sideways scrolling"
+
+
+def test_a_drive_cards_hands_free_switch_sets_that_drives_own_rule(hf: HandsFreeStack, desktop: Watched) -> None:
+    page = desktop.page
+    page.goto(hf.url + "/")
+    cd, manual = card_of(desktop, hf, "cd"), card_of(desktop, hf, "manual")
+    expect(cd.get_by_role("button", name="Hands-free: on")).to_have_attribute("aria-pressed", "true")
+    expect(manual.get_by_role("button", name="Hands-free: off")).to_have_attribute("aria-pressed", "false")
+    try:
+        cd.get_by_role("button", name="Hands-free: on").click()
+        expect(cd.get_by_role("button", name="Hands-free: off")).to_have_attribute("aria-pressed", "false")
+        rules = {s["name"]: s for s in call(hf, "GET", "/api/settings")["settings"]}["drive_on_insert"]["value"]
+        assert sorted(rules) == [f"{hf.drive('cd')}=manual", f"{hf.drive('manual')}=manual"]
+        page.reload()
+        expect(cd.get_by_role("button", name="Hands-free: off")).to_be_visible()
+        assert not desktop.errors
+    finally:
+        call(hf, "PUT", "/api/settings", {"values": {"drive_on_insert": None}})

@@ -36,6 +36,8 @@ class HandsFreeState(BaseModel):
     countdowns: list[Countdown]
     notes: dict[str, str] = Field(description="by drive id: what hands-free mode last did there")
     needs_review: list[ReviewItem]
+    on_insert: str = Field(description="the global on-insert rule: manual or rip")
+    drive_rules: dict[str, str] = Field(description="drives' own on-insert rules, by drive id")
 
 
 class DriveRef(BaseModel):

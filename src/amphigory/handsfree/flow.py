@@ -218,8 +218,10 @@ class HandsFree:
     # -- what the dashboard shows ----------------------------------------------------------------------------
 
     async def state(self) -> dict[str, Any]:
+        settings = self.settings()
         return {"countdowns": [c.to_json() for c in self.countdowns.values()], "notes": dict(self.notes),
-                "needs_review": await review.needs_review(self.discs.db)}
+                "needs_review": await review.needs_review(self.discs.db), "on_insert": settings.on_insert,
+                "drive_rules": dict(settings.drive_on_insert)}
 
     async def publish(self) -> None:
         try:

@@ -112,6 +112,7 @@ async def start(app: Any, stack: AsyncExitStack, store: SettingsStore, tasks: Ta
         app.state.settings = settings
         tasks.auto_scan = settings.auto_scan
         filer.mode = settings.transcode
+        await handsfree.publish()  # the dashboards show each drive's on-insert rule
 
     store.add_listener(settings_changed)
     app.state.notifier = notifier

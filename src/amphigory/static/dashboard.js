@@ -71,9 +71,12 @@
       el("div", { className: "card-actions" },
         el("button", { type: "button", className: "button primary", dataset: { action: "scan" }, text: "Scan" }),
         el("a", { className: "button", dataset: { action: "review" }, text: "Review" }),
-        el("button", { type: "button", className: "button ghost", dataset: { action: "eject" }, text: "Eject" })));
+        el("button", { type: "button", className: "button ghost", dataset: { action: "eject" }, text: "Eject" }),
+        el("button", { type: "button", className: "button ghost", dataset: { action: "handsfree" },
+          "aria-pressed": "false", title: "Rip a disc by itself when it goes into this drive" })));
     card.querySelector("[data-action=scan]").addEventListener("click", () => act(id, "scan"));
     card.querySelector("[data-action=eject]").addEventListener("click", () => act(id, "eject"));
+    card.querySelector("[data-action=handsfree]").addEventListener("click", () => toggleHandsFree(id));
     card.querySelector("[data-action=rip-now]").addEventListener("click", () => countdownAction(id, "rip-now"));
     card.querySelector("[data-action=cancel-countdown]").addEventListener("click",
       () => countdownAction(id, "cancel"));
@@ -158,6 +161,21 @@
 
   const countdowns = new Map(); // drive_id -> countdown (with `deadline`, a performance.now() time)
   let handsfreeNotes = {};
+  let rules = { on_insert: "manual", drive_rules: {} };
+
+  function ruleOf(driveId) { return rules.drive_rules[driveId] || rules.on_insert; }
+
+  async function toggleHandsFree(driveId) {
+    const next = ruleOf(driveId) === "rip" ? "manual" : "rip";
+    const lines = Object.entries({ ...rules.drive_rules, [driveId]: next }).map(([d, m]) => `${d}=${m}`);
+    try {
+      await api("PUT", "/api/settings", { values: { drive_on_insert: lines } });
+      say(next === "rip" ? "Hands-free on for this drive." : "Hands-free off for this drive.");
+    } catch (err) {
+      const error = cards.get(driveId) && cards.get(driveId).querySelector(".card-error");
+      if (error) { error.hidden = false; error.textContent = `Could not change hands-free: ${err.message}`; }
+    }
+  }
   const reviewBox = document.getElementById("needs-review");
 
   function applyHandsFree(state) {
@@ -166,6 +184,7 @@
       countdowns.set(c.drive_id, { ...c, deadline: performance.now() + c.remaining * 1000 });
     }
     handsfreeNotes = state.notes || {};
+    rules = { on_insert: state.on_insert || "manual", drive_rules: state.drive_rules || {} };
     for (const drive of drives.values()) renderDrive(drive);
     renderReview(state.needs_review || []);
   }
@@ -178,6 +197,10 @@
     const box = card.querySelector(".countdown");
     const countdown = countdowns.get(driveId);
     box.hidden = !countdown;
+    const toggle = card.querySelector("[data-action=handsfree]");
+    const handsFree = ruleOf(driveId) === "rip";
+    toggle.textContent = handsFree ? "Hands-free: on" : "Hands-free: off";
+    toggle.setAttribute("aria-pressed", handsFree ? "true" : "false");
     // During a countdown the action a person wants next is "Rip now" (or Cancel), not a rescan.
     card.querySelector("[data-action=scan]").classList.toggle("primary", !countdown);
     const note = card.querySelector(".card-note");
