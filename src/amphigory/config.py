@@ -60,9 +60,9 @@ class WebappSettings:
     plex_section: int | None = None
     jellyfin_url: str | None = None
     jellyfin_api_key: str | None = None
-    # The library's root folder (default <data_dir>/library) and the transcoder's preset (None: its default).
+    # The library's root folder (default <data_dir>/library) and the transcoder's preset ("auto": by source).
     library: Path | None = None
-    transcode_preset: str | None = None
+    transcode_preset: str = "auto"
     # The job queue: "sqlite" (a file in the data folder) or "redis://host:port/db"; local workers to run.
     queue: str = "sqlite"
     workers: int = 1

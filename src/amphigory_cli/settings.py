@@ -185,8 +185,8 @@ JELLYFIN_URL = Option("jellyfin_url", "Jellyfin server told about new folders af
                       None, http_url)
 JELLYFIN_API_KEY = Option("jellyfin_api_key", "Jellyfin API key (a secret)")
 LIBRARY = Option("library", "the library folder (default <data-dir>/library)", None, folder)
-TRANSCODE_PRESET = Option("transcode_preset", "the transcoder's preset (HandBrake preset name; default its own)",
-                          None, preset_name)
+TRANSCODE_PRESET = Option("transcode_preset", "the transcoder's preset: auto (by source) or a HandBrake preset name",
+                          "auto", preset_name)
 HANDSFREE_OPTIONS = (ON_INSERT, AUTO_RIP_DELAY, EJECT_WHEN_DONE, NOTIFY, DRIVE_ON_INSERT, PLEX_URL, PLEX_TOKEN,
                      PLEX_SECTION, JELLYFIN_URL, JELLYFIN_API_KEY)
 
@@ -245,7 +245,8 @@ def handsfree_settings(v: Mapping[str, Any]) -> dict[str, Any]:
         "drive_on_insert": tuple(drive_rule(r) if isinstance(r, str) else tuple(r) for r in v["drive_on_insert"]),
         "plex_url": v["plex_url"], "plex_token": v["plex_token"] or None, "plex_section": v["plex_section"],
         "jellyfin_url": v["jellyfin_url"], "jellyfin_api_key": v["jellyfin_api_key"] or None,
-        "library": Path(v["library"]) if v["library"] else None, "transcode_preset": v["transcode_preset"],
+        "library": Path(v["library"]) if v["library"] else None,
+        "transcode_preset": v["transcode_preset"] or "auto",
     }
 
 
