@@ -10,7 +10,6 @@ pylock.toml` names every wheel by URL), which `./dev` has just synced; the wheel
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -22,18 +21,12 @@ from typing import Any
 import httpx
 import pytest
 
+from helpers_uv import find_uv
+
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 90.0
-
-
-def find_uv() -> str:
-    """The uv that made the checkout's environment: on PATH, or the one `./dev` bootstrapped into .tools/."""
-    found = shutil.which("uv") or next((str(p) for p in (REPO / ".tools" / "bin" / "uv",) if p.is_file()), None)
-    if found is None:
-        raise RuntimeError("uv is needed to build and install the wheel (./dev installs it into .tools/bin)")
-    return found
 
 
 def free_port() -> int:
