@@ -142,10 +142,12 @@ SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN, AUTO_SCAN, TRANSCODE, *METADATA_OP
 DAEMON_OPTIONS = (WEBAPP_URL, TOKEN, IMAGE_DRIVE, DAEMON_ID, BACKEND, DATA_DIR, OUTPUT_DIR, CONFIG)
 # The daemon's view of things doctor checks: its data folder, and the webapp it would connect to with its token.
 DOCTOR_OPTIONS = (WEBAPP_URL, TOKEN, DATA_DIR, CONFIG)
-# What the config file may set, by the table (command) that sets it.
+# What the config file may set, by the table (command) that sets it. `worker` names the settings DESIGN.md gives it
+# (its command comes with the job queue, which declares its options here).
 FILE_OPTIONS: dict[str, tuple[str, ...]] = {
     command: tuple(o.name for o in options if o is not CONFIG)
-    for command, options in (("serve", SERVE_OPTIONS), ("daemon", DAEMON_OPTIONS))
+    for command, options in (("serve", SERVE_OPTIONS), ("daemon", DAEMON_OPTIONS),
+                             ("worker", (WEBAPP_URL, TOKEN, DATA_DIR, QUEUE)))
 }
 
 
