@@ -20,8 +20,9 @@ DESCRIPTIONS: dict[str, str] = {
 # systemd only when prefixed "-", which SupplementaryGroups does not support, so only cdrom is named.
 DRIVE_GROUP = "cdrom"
 
-# Hardening that keeps the drives reachable: no PrivateDevices (it hides /dev/sr*), no DevicePolicy, no
-# ProtectHome (the data folder is in the home folder by default). A user manager cannot set up mount namespaces
+# Hardening that keeps the drives reachable: no PrivateDevices (it hides /dev/sr*), no DevicePolicy/DeviceAllow,
+# no ProtectClock (it adds a device rule, which on older systemd closes every other device), no ProtectHome (the
+# data folder is in the home folder by default). A user manager cannot set up mount namespaces
 # without user namespaces (which would hide the cdrom group), so user units get only the seccomp-based options.
 _HARDENING_ANY = (
     "NoNewPrivileges=yes",
@@ -37,7 +38,6 @@ _HARDENING_SYSTEM = (
     "ProtectKernelModules=yes",
     "ProtectKernelLogs=yes",
     "ProtectControlGroups=yes",
-    "ProtectClock=yes",
     "ProtectHostname=yes",
     "RestrictNamespaces=yes",
     "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK",  # AF_NETLINK: udev's drive events
