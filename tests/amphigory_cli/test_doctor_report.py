@@ -78,13 +78,20 @@ def test_missing_optional_parts_say_how_to_get_them_everywhere() -> None:
 def test_ffmpeg_without_dvdvideo_breaks_the_core_and_without_bluray_is_a_problem() -> None:
     debian = Ffmpeg("/usr/bin/ffmpeg", "system", "5.1.6", False, False)
     machine = dataclasses.replace(GOOD, ffmpegs=(debian,))
-    assert _by_part(machine)["ffmpeg"][0] == "problem"
+    status, detail, fix = _by_part(machine)["ffmpeg"]
+    assert status == "problem" and "no dvdvideo demuxer" in detail and fix[0].startswith("Debian/Ubuntu")
     assert not core_works(findings(machine))
-    both = dataclasses.replace(GOOD, ffmpegs=(debian, *GOOD.ffmpegs))
-    assert _by_part(both)["ffmpeg"][1].startswith("/venv/ffmpeg (imageio-ffmpeg")
     no_bluray = dataclasses.replace(GOOD, ffmpegs=(Ffmpeg("/x/ffmpeg", "system", "7.1", True, False),))
     assert _by_part(no_bluray)["ffmpeg"][0] == "problem"
     assert core_works(findings(no_bluray))
+    assert not core_works(findings(dataclasses.replace(GOOD, ffmpegs=())))
+
+
+def test_a_better_system_ffmpeg_is_offered_to_rips() -> None:
+    old = Ffmpeg("/venv/old-ffmpeg", "imageio-ffmpeg", "6.0", False, False)
+    system = Ffmpeg("/usr/bin/ffmpeg", "system", "7.1.1", True, True)
+    status, _, fix = _by_part(dataclasses.replace(GOOD, ffmpegs=(old, system)))["ffmpeg"]
+    assert (status, fix) == ("problem", ("export IMAGEIO_FFMPEG_EXE=/usr/bin/ffmpeg   (rips then use it)",))
 
 
 def test_an_expired_makemkv_key_says_where_the_beta_key_goes() -> None:

@@ -72,16 +72,18 @@ def _can_open(device: str) -> bool:
 
 
 def ffmpegs() -> tuple[Ffmpeg, ...]:
-    """imageio-ffmpeg's ffmpeg (what rips use), then the system's."""
+    """The ffmpeg rips and transcodes run (imageio-ffmpeg's, or the one IMAGEIO_FFMPEG_EXE names), then the
+    system's when it is another."""
     paths: list[tuple[str, str]] = []
     try:
         import imageio_ffmpeg
 
-        paths.append((str(imageio_ffmpeg.get_ffmpeg_exe()), "imageio-ffmpeg"))
+        origin = "IMAGEIO_FFMPEG_EXE" if os.environ.get("IMAGEIO_FFMPEG_EXE") else "imageio-ffmpeg"
+        paths.append((str(imageio_ffmpeg.get_ffmpeg_exe()), origin))
     except Exception:  # no binary for this platform, or the package is broken
         pass
     system = shutil.which("ffmpeg")
-    if system is not None:
+    if system is not None and all(Path(system).resolve() != Path(p).resolve() for p, _ in paths):
         paths.append((system, "system"))
     return tuple(_ffmpeg(path, origin) for path, origin in paths)
 

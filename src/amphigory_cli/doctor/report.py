@@ -118,18 +118,21 @@ def drive_findings(m: Machine) -> list[Finding]:
 
 
 def ffmpeg_finding(m: Machine) -> Finding:
-    usable = [f for f in m.ffmpegs if f.dvdvideo]
-    if not usable:
-        found = ", ".join(f"{f.path} ({f.version or '?'})" for f in m.ffmpegs) or "none"
-        return Finding("ffmpeg", "problem", f"no ffmpeg with the dvdvideo demuxer (found: {found}); DVD and "
-                       "Blu-ray rips need it", core=True, fix=install_lines("ffmpeg"))
-    best = usable[0]
-    parts = ["dvdvideo"] + (["bluray"] if best.bluray else [])
-    detail = f"{best.path} ({best.origin}, {best.version or '?'}: {', '.join(parts)})"
-    if not best.bluray:
-        return Finding("ffmpeg", "problem", detail + "; no bluray protocol: Blu-ray rips need it",
+    """Judged on the first ffmpeg: the one rips run (imageio-ffmpeg's, or IMAGEIO_FFMPEG_EXE's)."""
+    if not m.ffmpegs:
+        return Finding("ffmpeg", "problem", "no ffmpeg found; DVD and Blu-ray rips need one", core=True,
                        fix=install_lines("ffmpeg"))
-    return Finding("ffmpeg", "ok", detail)
+    used = m.ffmpegs[0]
+    better = next((f for f in m.ffmpegs[1:] if f.dvdvideo and f.bluray), None)
+    switch = (f"export IMAGEIO_FFMPEG_EXE={better.path}   (rips then use it)",) if better else ()
+    detail = f"{used.path} ({used.origin}, {used.version or 'version unknown'}"
+    if not used.dvdvideo:
+        return Finding("ffmpeg", "problem", detail + "): no dvdvideo demuxer; DVD and Blu-ray rips need it",
+                       core=True, fix=switch or install_lines("ffmpeg"))
+    if not used.bluray:
+        return Finding("ffmpeg", "problem", detail + "): no bluray protocol; Blu-ray rips need it",
+                       fix=switch or install_lines("ffmpeg"))
+    return Finding("ffmpeg", "ok", detail + ": dvdvideo, bluray)")
 
 
 def tool_finding(part: str, tool: Tool, needed_for: str) -> Finding:
