@@ -98,7 +98,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "doctor":
         from amphigory_cli.doctor import run_doctor
 
-        return run_doctor(cfg.daemon_settings(args))
+        return run_doctor(cfg.daemon_settings(args), cfg.config_paths("daemon", args))
     if args.command == "install-service":
         from amphigory_cli.service import install_service
 

@@ -193,7 +193,13 @@ def file_value(opt: Option, value: Any) -> Any:
 def file_settings(command: str, args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, Any]:
     """What the config file gives `command` (`--config`/`AMPHIGORY_CONFIG`, else the default files)."""
     explicit = getattr(args, "config", None) or env.get(CONFIG.env)
-    return config_file.load(command, explicit, env, FILE_OPTIONS)
+    return config_file.load(command, explicit, env, FILE_OPTIONS)  # config_paths says which files
+
+
+def config_paths(command: str, args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> tuple[str, ...]:
+    """The config files `command` reads (doctor shows them)."""
+    explicit = getattr(args, "config", None) or env.get(CONFIG.env)
+    return tuple(str(p) for p in config_file.config_files(command, explicit, env))
 
 
 def default_data_dir() -> Path:

@@ -40,6 +40,10 @@ def test_daemon_still_reads_daemon_toml_below_amphigory_toml(tmp_path: Path) -> 
     env = _home(tmp_path, 'token = "new"\n')
     daemon = cfg.daemon_settings(build_parser().parse_args(["daemon"]), env=env)
     assert (daemon.daemon_id, daemon.token) == ("old@host", "new")
+    folder = tmp_path / ".config" / "amphigory"
+    assert cfg.config_paths("daemon", build_parser().parse_args(["doctor"]), env) == (
+        str(folder / "daemon.toml"), str(folder / "amphigory.toml"))
+    assert cfg.config_paths("serve", build_parser().parse_args(["serve"]), env) == (str(folder / "amphigory.toml"),)
 
 
 def test_config_option_names_the_one_file(tmp_path: Path) -> None:

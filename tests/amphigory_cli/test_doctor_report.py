@@ -37,7 +37,7 @@ def _by_part(machine: Machine) -> dict[str, tuple[str, str, tuple[str, ...]]]:
 
 def test_everything_there_is_all_ok() -> None:
     found = findings(GOOD)
-    assert [f.status for f in found] == ["ok"] * len(found)
+    assert [f.status for f in found] == ["note"] + ["ok"] * (len(found) - 1)  # the note: which settings file
     assert core_works(found)
     text = render(found, "amphigory 0.1.0")
     assert "29 day(s) out of 30 remaining" in text and "the core works" in text
@@ -120,3 +120,9 @@ def test_webapp_unreachable_refusing_or_tokenless() -> None:
         got_status, detail, fix = _by_part(dataclasses.replace(GOOD, webapp=check))["webapp"]
         assert (got_status, words in detail + " ".join(fix)) == (status, True)
         assert core_works(findings(dataclasses.replace(GOOD, webapp=check)))
+
+
+def test_the_settings_files_read_are_named() -> None:
+    assert "no config file" in _by_part(GOOD)["settings"][1]
+    named = dataclasses.replace(GOOD, config_files=("/home/ann/.config/amphigory/amphigory.toml",))
+    assert _by_part(named)["settings"][1].startswith("/home/ann/.config/amphigory/amphigory.toml;")

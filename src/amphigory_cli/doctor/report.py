@@ -85,6 +85,7 @@ class Machine:
     paranoia: Tool
     data: DataFolder
     webapp: WebappCheck
+    config_files: tuple[str, ...] = ()  # the settings files read, weakest first
 
 
 @dataclass(frozen=True)
@@ -187,8 +188,14 @@ def webapp_finding(m: Machine) -> Finding:
     return Finding("webapp", "ok", f"{w.url}: {w.detail}; token accepted")
 
 
+def settings_finding(m: Machine) -> Finding:
+    read = ", ".join(m.config_files) if m.config_files else "no config file (~/.config/amphigory/amphigory.toml)"
+    return Finding("settings", "note", f"{read}; options and AMPHIGORY_* variables override it")
+
+
 def findings(m: Machine) -> list[Finding]:
     return [
+        settings_finding(m),
         *drive_findings(m),
         ffmpeg_finding(m),
         data_finding(m),
