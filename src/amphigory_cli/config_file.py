@@ -9,7 +9,6 @@ variables override the file (amphigory_cli.settings).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,8 @@ def config_files(command: str, explicit: str | None, env: Mapping[str, str]) -> 
 
 
 def read_table(path: Path) -> dict[str, Any]:
+    import tomllib  # here, not at the top: main imports ConfigError on every start
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
