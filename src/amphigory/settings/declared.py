@@ -79,6 +79,7 @@ SETTINGS: tuple[Editable, ...] = (
     Editable(cli.LIBRARY, "Library folder", "Ripping and filing", live=False),
     Editable(cli.OUTPUT_DIR, "Rip folder (a daemon's: amphigory daemon --output-dir)", "Ripping and filing",
              editable=False),
+    Editable(cli.CONFIG, "Config file (TOML)", "Server", editable=False),
     Editable(cli.HOST, "Address", "Server", editable=False),
     Editable(cli.PORT, "Port", "Server", "number", editable=False),
     Editable(cli.DATA_DIR, "Data folder", "Server", editable=False),
