@@ -64,8 +64,15 @@ async def send(urls: Sequence[str], notice: Notice) -> int:
 
 
 async def _send_one(url: str, notice: Notice) -> bool:
+    # On a thread, all of it: Apprise loads its plugins on first use and its plugins do blocking I/O (its
+    # async_notify too: measured, it held the event loop for the whole of a failing send), while the webapp's loop
+    # serves daemons and browsers.
+    return await asyncio.to_thread(_send_blocking, url, notice)
+
+
+def _send_blocking(url: str, notice: Notice) -> bool:
     target = apprise.Apprise()
     if not target.add(url):
         log.warning("a notification URL is not one Apprise understands (scheme %s)", url.partition("://")[0])
         return False
-    return bool(await target.async_notify(body=notice.body, title=notice.title, notify_type=_TYPES[notice.kind]))
+    return bool(target.notify(body=notice.body, title=notice.title, notify_type=_TYPES[notice.kind]))
