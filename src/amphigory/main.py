@@ -31,6 +31,7 @@ from amphigory.database import Database
 from amphigory.identify.identifier import Identifier
 from amphigory.identify.service import IdentificationService
 from amphigory.library.filing import Filer
+from amphigory.metadata.cache import SqliteCache
 from amphigory.tasks import TaskProblem, TaskService
 from amphigory.websocket import ConnectionManager
 from amphigory.websocket import manager as default_manager
@@ -61,7 +62,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
             await service.start()
             stack.push_async_callback(service.stop)
             identifying = IdentificationService(
-                repository, Identifier(current.metadata), manager.broadcast_browser,
+                repository, Identifier(current.metadata, SqliteCache(db)), manager.broadcast_browser,
                 retry=current.identify and not current.metadata.offline)
             app.state.identification = identifying
             if current.identify:  # after each scan (the pick and search endpoints work either way)

@@ -143,7 +143,10 @@ class IdentificationService:
             return None
         stored = Identification.from_json(disc.identification) if disc.identification else None
         if stored is not None and stored.source == PERSON:
-            answer = stored
+            if not stored.retry or not stored.candidates:
+                answer = stored
+            else:  # the pick's details (episodes, tracks) could not be had then: ask again
+                answer = await self._pick(fingerprint, scan, stored.candidates[0])
         else:
             answer = await self.identifier.identify(scan, await self._context(fingerprint, scan))
         await self._store(fingerprint, scan, answer)
@@ -157,17 +160,27 @@ class IdentificationService:
         scan = await self.discs.scan_result(fingerprint)
         if scan is None or await self.discs.get(fingerprint) is None:
             raise UnknownDisc(f"no scanned disc with fingerprint {fingerprint}")
+        answer = await self._pick(fingerprint, scan, candidate)
+        disc = await self._store(fingerprint, scan, answer)
+        if answer.retry and self.retry:  # the details are looked up again later
+            self.schedule(fingerprint)
+        return disc
+
+    async def _pick(self, fingerprint: str, scan: ScanResult, candidate: Candidate) -> Identification:
         context = dataclasses.replace(await self._context(fingerprint, scan), chosen=candidate)
-        answer = await self.identifier.identify(scan, context)
-        # Whatever the services said, the person's pick names the disc.
-        answer = dataclasses.replace(
-            answer, source=PERSON, status="identified", retry=False, kind=answer.kind or candidate.kind,
+        try:
+            answer = await self.identifier.identify(scan, context)
+        except Exception:
+            log.exception("looking up the pick for %s failed", fingerprint)
+            answer = Identification(retry=True)
+        # Whatever the services said, the person's pick names the disc (and is remembered as the first candidate).
+        return dataclasses.replace(
+            answer, source=PERSON, status="identified", kind=answer.kind or candidate.kind,
             title=answer.title or candidate.title, year=answer.year or candidate.year,
             tmdb_id=answer.tmdb_id or candidate.tmdb_id,
             musicbrainz_release_id=answer.musicbrainz_release_id or candidate.musicbrainz_release_id,
+            candidates=(candidate, *(c for c in answer.candidates if c != candidate)),
         )
-        disc = await self._store(fingerprint, scan, answer)
-        return disc
 
     async def front_cover(self, disc: StoredDisc) -> bytes | None:
         """The front cover of the album the disc was identified as (None when there is none or it cannot be had)."""
@@ -195,8 +208,7 @@ class IdentificationService:
     async def _context(self, fingerprint: str, scan: ScanResult) -> IdentifyContext:
         async with self.discs.db.connection() as conn:
             filed = await select_filed_episodes(conn, fingerprint)
-        bdmt = scan.title if scan.disc_type in ("bluray", "uhd") else None
-        return IdentifyContext(bdmt_title=bdmt, filed_episodes=filed)
+        return IdentifyContext(filed_episodes=filed)  # the Blu-ray meta title comes with the scan (meta_title)
 
     async def _store(self, fingerprint: str, scan: ScanResult, answer: Identification) -> StoredDisc:
         """Store the answer and apply it where it may be, in one unit of work; then tell listeners and browsers."""

@@ -182,7 +182,7 @@ async def test_discs_left_to_look_up_are_looked_up_on_start(tmp_path: Path, monk
     app = create_app(WebappSettings(data_dir=tmp_path), ConnectionManager())  # identification off
     async with app.router.lifespan_context(app):
         await app.state.discs.save_scan(scan("fp-alien", "ALIEN"))
-    monkeypatch.setattr("amphigory.main.Identifier", lambda settings: TableIdentifier())
+    monkeypatch.setattr("amphigory.main.Identifier", lambda *_, **__: TableIdentifier())
     app = create_app(WebappSettings(data_dir=tmp_path, identify=True), ConnectionManager())
     async with app.router.lifespan_context(app):
         await app.state.identification.wait("fp-alien")

@@ -99,7 +99,7 @@ class AlbumIdentifier:
 async def test_a_filed_cd_track_is_tagged_with_its_cover(tmp_path: Path, cd_rip: tuple[ScanResult, RipOutcome],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     scan, outcome = cd_rip
-    monkeypatch.setattr("amphigory.main.Identifier", lambda settings: AlbumIdentifier())
+    monkeypatch.setattr("amphigory.main.Identifier", lambda *_, **__: AlbumIdentifier())
     data = tmp_path / "data"
     app = create_app(WebappSettings(data_dir=data, identify=True), ConnectionManager())
     async with app.router.lifespan_context(app):
