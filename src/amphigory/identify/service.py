@@ -67,7 +67,7 @@ class IdentificationService:
         self._client = client
         self._listeners: list[IdentificationListener] = []
         self._jobs: dict[str, asyncio.Task[None]] = {}
-        self._waiting: set[str] = set()  # jobs sleeping until their next try
+        self._waiting: set[asyncio.Task[Any]] = set()  # jobs sleeping until their next try
         self._covers: OrderedDict[str, bytes | None] = OrderedDict()
         self._running = False
 
@@ -95,10 +95,11 @@ class IdentificationService:
 
     async def on_scan_stored(self, fingerprint: str) -> None:
         """A scan listener: look the disc up (or re-apply its stored answer) in the background, now."""
-        if fingerprint in self._waiting:  # a retry sleeping until later: the new scan goes first
-            job = self._jobs.pop(fingerprint, None)
-            if job is not None:
-                job.cancel()
+        job = self._jobs.get(fingerprint)
+        if job is not None and job in self._waiting:  # a retry sleeping until later: the new scan goes first
+            del self._jobs[fingerprint]
+            self._waiting.discard(job)
+            job.cancel()
         self.schedule(fingerprint)
 
     def schedule(self, fingerprint: str) -> None:
@@ -112,7 +113,7 @@ class IdentificationService:
 
     async def wait(self, fingerprint: str) -> None:
         """Until the disc's current job (if any) has an answer or is waiting to try again (tests, benchmarks)."""
-        while (job := self._jobs.get(fingerprint)) is not None and fingerprint not in self._waiting:
+        while (job := self._jobs.get(fingerprint)) is not None and job not in self._waiting:
             await asyncio.wait([job], timeout=0.05)
 
     async def _job(self, fingerprint: str) -> None:
@@ -129,11 +130,13 @@ class IdentificationService:
             later = min(self.retry_max, self.retry_after * 2 ** attempt)
             attempt += 1
             log.info("identifying %s: a service did not answer; trying again in %g s", fingerprint, later)
-            self._waiting.add(fingerprint)
+            me = asyncio.current_task()
+            assert me is not None
+            self._waiting.add(me)
             try:
                 await asyncio.sleep(later)
             finally:
-                self._waiting.discard(fingerprint)
+                self._waiting.discard(me)
 
     async def identify(self, fingerprint: str) -> Identification | None:
         """Look the disc up now (a person's stored pick is re-applied instead); None when it was never scanned."""
