@@ -91,8 +91,8 @@ def _track_naming(track: StoredTrack, info: TitleInfo, earlier: TitleInfo | None
                   untouched: bool, disc_type: str | None) -> TrackNaming:
     ours = {None, "", disc_name, earlier.name if earlier is not None else None}
     name = info.name if info.name and track.name in ours else None
-    classification = info.type if info.type and info.type != track.classification else None
+    classification = info.type or None  # a label: certain even where the heuristic agreed
     selected = None
-    if classification is not None and untouched and disc_type != "cd":
+    if classification is not None and classification != track.classification and untouched and disc_type != "cd":
         selected = classification in _SELECTED_TYPES
     return TrackNaming(track.number, name, classification, selected, info.season, info.episode, info.episode_end)

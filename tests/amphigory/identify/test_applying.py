@@ -35,7 +35,7 @@ def test_a_certain_answer_names_the_disc_titles_and_types() -> None:
     assert by_number[2].name == "Theatrical Trailer"
     # the label wins over the heuristic, and a trailer is no longer ripped by default
     assert (by_number[2].classification, by_number[2].selected) == ("trailer", False)
-    assert (by_number[1].classification, by_number[1].selected) == (None, None)  # already a main feature
+    assert (by_number[1].classification, by_number[1].selected) == ("main_feature", None)  # as it was
     assert (by_number[3].classification, by_number[3].selected) == ("featurette", False)
 
 
