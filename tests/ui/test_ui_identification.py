@@ -31,6 +31,7 @@ BLURAY = SAMPLES / "bluray" / "AMPHIGORY_SAMPLE_BD"
 # A 1x1 PNG: what the browser gets for any poster.
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+HOSTILE = "Heat <img src=x onerror=alert(1)>"
 Services = tuple[TheDiscDbStandIn, TmdbStandIn, MusicBrainzStandIn, CoverArtStandIn]
 
 
@@ -55,7 +56,9 @@ def known_stack(tmp_path_factory: pytest.TempPathFactory, services: Services) ->
     thediscdb.items = [discdb_record(scan_path(DVD_ISO), DVD_ITEMS, item_id=7)]
     tmdb.films = {SAMPLE_FILM.id: SAMPLE_FILM,
                   # A disc labelled HEAT fits two films equally (neither runs as long as its main title): uncertain.
-                  1: Film(1, "Heat", "1995-12-15", 170), 2: Film(2, "Heat", "1986-03-14", 101)}
+                  1: Film(1, "Heat", "1995-12-15", 170), 2: Film(2, "Heat", "1986-03-14", 101),
+                  # ... and one whose title would run script if it were ever put into the page as markup.
+                  3: Film(3, HOSTILE, "2001-01-01", 60, popularity=1.0)}
     stack = Stack(tmp_path_factory.mktemp("ui-identify"), webapp_args=args)
     try:
         stack.start()
@@ -158,10 +161,15 @@ def test_an_uncertain_disc_offers_candidates_and_a_search_and_a_pick_names_it(
     expect(candidates.first).to_contain_text("Heat (19")
     expect(panel.locator(".ident-search-box")).to_have_attribute("open", "")
 
+    results = panel.locator(".search-results .candidate")
+    page.get_by_label("Search for").fill("heat")
+    page.get_by_label("Released").fill("2001")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(results.locator(".candidate-title")).to_have_text([f"{HOSTILE} (2001)"])  # as text, never markup
+
     page.get_by_label("Search for").fill("Amphigory")
     page.get_by_label("Released").fill("2024")
     page.get_by_role("button", name="Search", exact=True).click()
-    results = panel.locator(".search-results .candidate")
     expect(results).to_have_count(1)
     expect(results.first).to_contain_text("Amphigory Sample (2024)")
     desktop.screenshot("review-uncertain")

@@ -223,3 +223,17 @@ async def test_openapi_documents_it_and_no_answer_carries_a_secret(setup: Setup)
     assert "/api/discs/{fingerprint}/identification" in spec["paths"]
     for path in ("/api/discs/fp-heat", "/api/discs", "/api/discs/fp-heat/candidates", "/openapi.json"):
         assert SECRET not in (await setup.http.get(path)).text
+
+
+async def test_the_review_page_carries_the_answer_as_data_never_as_markup(setup: Setup) -> None:
+    hostile = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
+    setup.identifier.answers["EVIL"] = Identification(
+        status="uncertain", source="tmdb", kind="movie", reasons=(hostile,),
+        candidates=(Candidate(kind="movie", title=hostile, year=2000, tmdb_id=1, poster_url="javascript:alert(3)"),))
+    await setup.scanned("fp-evil", "EVIL")
+    page = (await setup.http.get("/discs/fp-evil")).text
+    assert 'id="identification"' in page and "/static/identify.js" in page
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert "\\u003c/script\\u003e" in page  # the JSON island escapes what would end its script element
+    js = (await setup.http.get("/static/identify.js")).text
+    assert "innerHTML" not in js and "textContent" in js
