@@ -18,6 +18,7 @@ from amphigory_daemon.scan.native import scan_path
 from amphigory_protocol.disc import ScanResult
 from standins.musicbrainz import CoverArtStandIn, MusicBrainzStandIn
 from standins.samples import BD_ITEMS, DVD_ITEMS, SAMPLE_FILM, SAMPLE_RELEASE_ID, cd_release, discdb_record
+from standins.server import StandIn
 from standins.thediscdb import TheDiscDbStandIn
 from standins.tmdb import TOKEN, TmdbStandIn
 
@@ -123,9 +124,9 @@ async def test_service_trouble_never_raises_and_asks_to_retry(
     for server in (thediscdb_standin, tmdb_standin, musicbrainz_standin):
         server.trouble = None if trouble == "down" else trouble
     if trouble == "down":  # nothing listens there any more
-        settings = MetadataSettings(tmdb_token=TOKEN, tmdb_url="http://127.0.0.1:9/3",
-                                    thediscdb_url="http://127.0.0.1:9/graphql",
-                                    musicbrainz_url="http://127.0.0.1:9/ws/2", coverart_url="http://127.0.0.1:9")
+        gone = StandIn.closed_url()  # MusicBrainz on a port of its own: its 1 request/s pace is per host
+        settings = MetadataSettings(tmdb_token=TOKEN, tmdb_url=f"{gone}/3", thediscdb_url=f"{gone}/graphql",
+                                    musicbrainz_url=f"{StandIn.closed_url()}/ws/2", coverart_url=gone)
     caplog.set_level(logging.DEBUG)
     answer = await _identify(settings, _scan(samples, rel))
     assert answer.retry and answer.status == "unknown"
