@@ -23,6 +23,7 @@ class DiscEvidence:
     main: tuple[int, float] | None  # (title number, seconds) of the scan's main feature
     features: tuple[tuple[int, float], ...]  # every feature-length title, longest first
     episodes: tuple[EpisodeTitle, ...]
+    pal: bool = False  # a PAL DVD: films run 4 % fast
 
     @property
     def has_main(self) -> bool:
@@ -32,9 +33,9 @@ class DiscEvidence:
         """The title a film of this runtime is: the scan's main when it fits, else the longest that fits."""
         if not runtime_minutes:
             return self.main
-        if self.main and runtime_fit(self.main[1], runtime_minutes) >= 0.9:
+        if self.main and runtime_fit(self.main[1], runtime_minutes, self.pal) >= 0.9:
             return self.main
-        fitting = [f for f in self.features if runtime_fit(f[1], runtime_minutes) >= 0.9]
+        fitting = [f for f in self.features if runtime_fit(f[1], runtime_minutes, self.pal) >= 0.9]
         return fitting[0] if fitting else self.main
 
 
@@ -51,4 +52,5 @@ def read_evidence(scan: ScanResult, meta_title: str | None = None) -> DiscEviden
         main=(main.number, main.duration_seconds) if main else None,
         features=tuple(features),
         episodes=tuple(episode_titles([(t.number, t.duration_seconds, t.classification.type) for t in scan.titles])),
+        pal=any(t.video is not None and (t.video.standard == "PAL" or t.video.height == 576) for t in scan.titles),
     )

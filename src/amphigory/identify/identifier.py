@@ -217,13 +217,13 @@ class Identifier:
             movie = await self._tmdb.movie(hit.id)
             runtime = movie.runtime_minutes if movie else None
             feature = evidence.feature_for(runtime)
-            total, parts = score([label, runtime_part(feature[1] if feature else None, runtime),
+            total, parts = score([label, runtime_part(feature[1] if feature else None, runtime, evidence.pal),
                                   year_part(hints, hit.year), shape])
             return replace(candidate, imdb_id=movie.imdb_id if movie else None, score=total, parts=parts), movie
         season = hints.season or 1
         episodes = await self._tmdb.season(hit.id, season)
         total, parts = score([label, episodes_part([e.seconds for e in evidence.episodes],
-                                                   [e.runtime_minutes for e in episodes]),
+                                                   [e.runtime_minutes for e in episodes], evidence.pal),
                               year_part(hints, hit.year), shape])
         return replace(candidate, season=season, score=total, parts=parts), episodes
 
@@ -235,7 +235,7 @@ class Identifier:
             return [TitleInfo(number=feature[0], name=best.title, type="main_feature")] if feature else []
         episodes = details if isinstance(details, list) else []
         filed = context.filed_episodes.get((best.tmdb_id or 0, best.season or 1))
-        mapped = map_episodes(evidence.episodes, episodes, disc=evidence.hints.disc, filed_last=filed)
+        mapped = map_episodes(evidence.episodes, episodes, disc=evidence.hints.disc, filed_last=filed, pal=evidence.pal)
         # Known to be a series: its episode-length titles are episodes even when they cannot be numbered.
         return mapped or [TitleInfo(number=e.number, type="episode", season=best.season) for e in evidence.episodes]
 
