@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from amphigory.identify.discdb_map import source_key
 from amphigory.identify.labels import LabelHints, clean_label
 from amphigory.identify.scoring import runtime_fit
 from amphigory.identify.series import EpisodeTitle, episode_titles
-from amphigory_protocol.disc import ScanResult
+from amphigory_protocol.disc import ScanResult, Title
 
 FEATURE_MIN_SECONDS = 40 * 60
 
@@ -39,6 +40,15 @@ class DiscEvidence:
         return fitting[0] if fitting else self.main
 
 
+def _authored_order(title: Title) -> tuple[int, str, int]:
+    """Episodes follow the disc's own order (DVD title number, Blu-ray playlist number), which MakeMKV's title
+    order need not keep (it lists some discs' episodes in reverse)."""
+    key = source_key(title.source)
+    if key is None:
+        return (1, "", title.number)
+    return (0, key.zfill(12), title.number)
+
+
 def read_evidence(scan: ScanResult, meta_title: str | None = None) -> DiscEvidence:
     usable = [t for t in scan.titles if t.classification.type not in ("duplicate", "play_all")]
     mains = [t for t in usable if t.classification.type == "main_feature"]
@@ -51,6 +61,7 @@ def read_evidence(scan: ScanResult, meta_title: str | None = None) -> DiscEviden
         meta_hints=clean_label(title) if title else None,
         main=(main.number, main.duration_seconds) if main else None,
         features=tuple(features),
-        episodes=tuple(episode_titles([(t.number, t.duration_seconds, t.classification.type) for t in scan.titles])),
+        episodes=tuple(episode_titles([(t.number, t.duration_seconds, t.classification.type)
+                                       for t in sorted(scan.titles, key=_authored_order)])),
         pal=any(t.video is not None and (t.video.standard == "PAL" or t.video.height == 576) for t in scan.titles),
     )

@@ -149,9 +149,9 @@ class Identifier:
         if self._tmdb is None or tmdb_id is None:
             return None
         try:
-            base = await self._posters()
-            details: Movie | Show | None = await (self._tmdb.show(tmdb_id) if kind == "series"
-                                                  else self._tmdb.movie(tmdb_id))
+            details: Movie | Show | None
+            base, details = await asyncio.gather(
+                self._posters(), self._tmdb.show(tmdb_id) if kind == "series" else self._tmdb.movie(tmdb_id))
         except ServiceError as e:
             trouble.note(e)
             return None

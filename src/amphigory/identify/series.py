@@ -57,6 +57,7 @@ def map_episodes(titles: Sequence[EpisodeTitle], season: Sequence[Episode], *, d
     if index is None:
         return []
     out = []
+    loose, max_loose = 0, max(1, len(titles) // 4)  # a few titles may run long or short; most must fit
     for t in titles:
         if index >= len(regular):
             return []
@@ -65,13 +66,18 @@ def map_episodes(titles: Sequence[EpisodeTitle], season: Sequence[Episode], *, d
             out.append(TitleInfo(number=t.number, name=f"{two[0].name} / {two[1].name}", type="episode",
                                  season=two[0].season, episode=two[0].number, episode_end=two[1].number))
             index += 2
-        elif _fits(t.seconds, one, pal):
+        elif _fits(t.seconds, one, pal) or (_near(t.seconds, one[0]) and (loose := loose + 1) <= max_loose):
             out.append(TitleInfo(number=t.number, name=one[0].name, type="episode", season=one[0].season,
                                  episode=one[0].number))
             index += 1
         else:
             return []
     return out
+
+
+def _near(seconds: float, episode: Episode) -> bool:
+    """Longer or shorter than its runtime, but far nearer one episode than two (an extended cut, a long pilot)."""
+    return episode.runtime_minutes is None or 0.75 <= seconds / 60 / episode.runtime_minutes <= 1.35
 
 
 def map_specials(titles: Sequence[EpisodeTitle], specials: Sequence[Episode]) -> list[TitleInfo]:
