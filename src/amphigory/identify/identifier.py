@@ -181,7 +181,7 @@ class Identifier:
         if self._tmdb is None:
             return Identification(reasons=("no TMDB token: the label was not looked up",))
         evidence = read_evidence(scan, context.bdmt_title)
-        queries = [*(relaxed_queries(evidence.meta_hints)[:1] if evidence.meta_hints else []),
+        queries = [*(relaxed_queries(evidence.meta_hints)[:3] if evidence.meta_hints else []),
                    *relaxed_queries(evidence.hints)]
         hits = await self._search_relaxed(list(dict.fromkeys(queries)))
         if not hits:

@@ -49,9 +49,12 @@ def label_part(hints: LabelHints, *titles: str | None) -> ScorePart:
 
 
 def runtime_part(main_seconds: float | None, runtime_minutes: int | None, pal: bool = False) -> ScorePart | None:
-    """The main title against the film's runtime; None when either is unknown (no evidence either way)."""
-    if main_seconds is None or not runtime_minutes:
+    """The main title against the film's runtime; None when the disc has no main title. A film without a
+    runtime on TMDB gets half: no evidence either way, but less than a film whose runtime matches."""
+    if main_seconds is None:
         return None
+    if not runtime_minutes:
+        return ScorePart("runtime", 0.5, W_RUNTIME, "TMDB does not know the film's runtime")
     fit = runtime_fit(main_seconds, runtime_minutes, pal)
     off = (main_seconds / 60 - runtime_minutes) / runtime_minutes * 100
     return ScorePart("runtime", round(fit, 3), W_RUNTIME,
@@ -60,10 +63,13 @@ def runtime_part(main_seconds: float | None, runtime_minutes: int | None, pal: b
 
 def episodes_part(episode_seconds: Sequence[float], runtimes: Iterable[int | None],
                   pal: bool = False) -> ScorePart | None:
-    """The disc's episode-length titles against the season's episode runtimes: the share that match one."""
+    """The disc's episode-length titles against the season's episode runtimes: the share that match one. A
+    season TMDB does not list (or lists without runtimes) is no match: a series without that season is not it."""
     known = [r for r in runtimes if r]
-    if len(episode_seconds) < 2 or not known:
+    if len(episode_seconds) < 2:
         return None
+    if not known:
+        return ScorePart("episode_runtimes", 0.0, W_RUNTIME, "TMDB lists no runtimes for this season")
     matched = sum(1 for s in episode_seconds if max(runtime_fit(s, r, pal) for r in known) >= 0.9)
     value = matched / len(episode_seconds)
     typical = sorted(known)[len(known) // 2]

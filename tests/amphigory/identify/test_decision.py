@@ -56,6 +56,8 @@ def test_episode_runtimes_and_series_words_make_parts() -> None:
     shape = series_part(clean_label("THE OFFICE S1"), series=False, episode_titles=6, has_main=False)
     assert shape is not None and shape.value == 0.0
     assert runtime_part(None, 120) is None
+    unknown_runtime = runtime_part(5400, None)
+    assert unknown_runtime is not None and unknown_runtime.value == 0.5
 
 
 @given(st.lists(st.tuples(st.floats(0, 1), st.one_of(st.none(), st.floats(0, 1))), max_size=6))
