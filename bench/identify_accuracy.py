@@ -1,5 +1,5 @@
 """Identification by label and title lengths on TheDiscDB's 22 labelled MakeMKV logs, against a TMDB stand-in
-holding those films and series plus their look-alikes (bench/identify_catalogue.py); and its speed when the
+holding those films and series plus their look-alikes (tests/standins/catalogue.py); and its speed when the
 services answer in 100 ms.
 
 Prints one row per disc and: identified right, identified wrong (the target is none), uncertain with the right one
@@ -22,14 +22,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the stand-ins live with the tests
-sys.path.insert(0, str(REPO / "bench"))
 
 from amphigory.identify.identifier import Identifier  # noqa: E402
 from amphigory.identify.result import Identification  # noqa: E402
 from amphigory.metadata.cache import MemoryCache  # noqa: E402
 from amphigory_daemon.scan.native import scan_path  # noqa: E402
 from amphigory_protocol.disc import ScanResult  # noqa: E402
-from identify_catalogue import FILMS, SERIES  # noqa: E402
+from standins.catalogue import FILMS, SERIES  # noqa: E402
 from standins.fixtures import settings_for  # noqa: E402
 from standins.musicbrainz import CoverArtStandIn, MusicBrainzStandIn  # noqa: E402
 from standins.samples import BD_ITEMS, SAMPLE_FILM, discdb_record  # noqa: E402

@@ -1,4 +1,4 @@
-"""The TMDB stand-in's catalogue for bench/identify_accuracy.py: the films and series of TheDiscDB's 22 labelled
+"""A TMDB stand-in catalogue (bench/identify_accuracy.py): the films and series of TheDiscDB's 22 labelled
 logs, with their look-alikes (other versions, sequels and prequels, same-name series, shorts of the same name).
 
 Runtimes are TMDB's as best known (whole minutes); episode runtimes are a season's typical length. The look-alikes
