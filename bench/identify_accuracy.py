@@ -23,6 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the stand-ins live with the tests
 
+from amphigory.identify.discdb_map import title_type  # noqa: E402
 from amphigory.identify.identifier import Identifier  # noqa: E402
 from amphigory.identify.result import Identification  # noqa: E402
 from amphigory.metadata.cache import MemoryCache  # noqa: E402
@@ -34,6 +35,7 @@ from standins.musicbrainz import CoverArtStandIn, MusicBrainzStandIn  # noqa: E4
 from standins.samples import BD_ITEMS, SAMPLE_FILM, discdb_record  # noqa: E402
 from standins.thediscdb import TheDiscDbStandIn  # noqa: E402
 from standins.tmdb import TmdbStandIn  # noqa: E402
+from standins.truth import discdb_record_from_truth, load_truth  # noqa: E402
 
 DEFAULT_DIR = REPO.parent / "shared" / "fixtures" / "thediscdb"
 _WORK = re.compile(r"data/(movie|series)/(.+) \((\d{4})\)/")
@@ -99,6 +101,38 @@ async def accuracy(root: Path, servers: dict[str, object]) -> None:
     print(f"episodes numbered right on series discs identified right: {episodes[0]} of {episodes[1]} labelled")
 
 
+async def discdb_mapping(root: Path, servers: dict[str, object]) -> None:
+    """Every disc as TheDiscDB knows it (its curators' labels): how many labelled titles land on the right
+    scanned title with the right type, name and numbering (MakeMKV's order is not the disc's)."""
+    settings = settings_for(*servers.values())  # type: ignore[arg-type]
+    right = total = 0
+    for n, disc_dir in enumerate(sorted((root / "dev").iterdir()), 1):
+        truth = load_truth(disc_dir)
+        content_hash = f"{n:032X}"
+        servers["thediscdb"].items = [discdb_record_from_truth(truth, content_hash)]  # type: ignore[attr-defined]
+        scan = scan_path(disc_dir / "makemkv-info.txt")
+        scan = scan.model_copy(update={"public_ids": scan.public_ids.model_copy(
+            update={"thediscdb_content_hash": content_hash})})
+        identifier = Identifier(settings, MemoryCache())
+        try:
+            answer = await identifier.identify(scan)
+        finally:
+            await identifier.aclose()
+        by_index = {t.makemkv_title_index: answer.title_info(t.number) for t in scan.titles}
+        for t in truth["titles"]:
+            if t["summary_type"] is None:
+                continue
+            total += 1
+            info = by_index.get(t["makemkv_title_index"])
+            numbering = None if info is None or info.episode is None else (
+                f"{info.episode}-{info.episode_end}" if info.episode_end else str(info.episode))
+            right += info is not None and (info.type, info.name, info.season, numbering) == (
+                title_type(t["summary_type"]), t["name"], t["season"],
+                None if t["episode"] is None else str(t["episode"]))
+    servers["thediscdb"].items = []  # type: ignore[attr-defined]
+    print(f"known to TheDiscDB by content hash: {right} of {total} labelled titles named, typed and numbered right")
+
+
 async def latency(root: Path, servers: dict[str, object], runs: int = 7) -> None:
     settings = settings_for(*servers.values())  # type: ignore[arg-type]
     for server in servers.values():
@@ -127,6 +161,7 @@ def main(argv: list[str]) -> int:
         server.start()  # type: ignore[attr-defined]
     try:
         asyncio.run(accuracy(root, servers))
+        asyncio.run(discdb_mapping(root, servers))
         asyncio.run(latency(root, servers))
     finally:
         for server in servers.values():

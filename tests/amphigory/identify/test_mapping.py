@@ -89,3 +89,10 @@ def test_specials_match_one_runtime_each() -> None:
     specials = [Episode(0, 1, "Making of", 30), Episode(0, 2, "Reunion", 60)]
     mapped = map_specials([EpisodeTitle(5, 60 * 60), EpisodeTitle(6, 45 * 60)], specials)
     assert [(t.number, t.season, t.episode, t.name) for t in mapped] == [(5, 0, 2, "Reunion")]
+
+
+def test_a_multi_angle_film_maps_to_one_angle() -> None:
+    angles = [Title(number=n, duration_seconds=7475, source={"kind": "bluray", "playlist": "00200.mpls", "angle": n})
+              for n in (1, 2)]
+    assert [t.number for t in map_titles(angles, [known(4, "00200.mpls", 7475, "Spirited Away", "MainMovie")])] == [1]
+    assert [t.number for t in map_titles(angles, [known(4, "00200.mpls(2)", 7475, "Alt", "MainMovie")])] == [2]
