@@ -146,6 +146,9 @@ def add_options(parser: argparse.ArgumentParser, options: Sequence[Option]) -> N
             help_text += f" (default: {opt.default})"
         if opt.repeatable:
             parser.add_argument(opt.flag, dest=opt.name, action="append", default=None, help=help_text)
+        elif opt.kind is flag:  # `--offline` alone means yes; `--offline 0` still says no
+            parser.add_argument(opt.flag, dest=opt.name, type=flag, nargs="?", const=True, default=None,
+                                help=help_text)
         else:
             parser.add_argument(opt.flag, dest=opt.name, type=opt.kind, default=None, help=help_text)
 
@@ -183,6 +186,11 @@ def metadata_settings(values: Mapping[str, Any]) -> MetadataSettings:
         musicbrainz_url=values["musicbrainz_url"], coverart_url=values["coverart_url"],
         offline=bool(values["offline"]),
     )
+
+
+def identify_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> MetadataSettings:
+    """`amphigory identify`'s look-up settings: the same options and variables as `serve`'s."""
+    return metadata_settings(resolve(args, METADATA_OPTIONS, env, {}))
 
 
 def default_config_path(env: Mapping[str, str] = os.environ) -> Path:

@@ -8,6 +8,7 @@ Every request is recorded (method, path, query, headers, time) for the tests to 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -84,7 +85,8 @@ class StandIn:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -100,6 +102,14 @@ class StandIn:
         if self.trouble == "garbage":
             return 200, {"Content-Type": "text/html"}, b"<html><body>Service Temporarily Unavailable"
         return self.answer(method, path, query, headers, body)
+
+    @staticmethod
+    def closed_url() -> str:
+        """A loopback URL where nothing listens (a service that is down)."""
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        return f"http://127.0.0.1:{port}"
 
     def stop(self) -> None:
         self._release.set()

@@ -16,7 +16,9 @@ CERTAIN = 0.8
 GAP = 0.15
 PLAUSIBLE = 0.3  # below this a candidate is not worth showing
 MAX_CANDIDATES = 5
-_EVIDENCE = ("runtime", "episode_runtimes")
+# How well each kind of runtime evidence must fit: a film's one runtime closely; a season's episodes mostly (a
+# longer pilot or an extended episode among them is normal).
+_EVIDENCE = {"runtime": 0.9, "episode_runtimes": 0.75}
 
 
 @dataclass(frozen=True)
@@ -37,12 +39,12 @@ def decide(candidates: Sequence[Candidate]) -> Decision:
         return Decision("unknown", None, (), ("no candidate fits the label",))
     best = ranked[0]
     gap = best.score - (ranked[1].score if len(ranked) > 1 else 0.0)
-    evidence = max((v for n in _EVIDENCE if (v := _part(best, n)) is not None), default=None)
+    fits = [(v, _EVIDENCE[n]) for n in _EVIDENCE if (v := _part(best, n)) is not None]
     label = _part(best, "label_words") or 0.0
     doubts = []
-    if evidence is None:
+    if not fits:
         doubts.append("no runtime to confirm it")
-    elif evidence < 0.9:
+    elif not any(value >= needed for value, needed in fits):
         doubts.append("runtime does not match")
     if label < 0.5:
         doubts.append("label names it only in part")

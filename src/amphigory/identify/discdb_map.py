@@ -48,6 +48,17 @@ def _same_length(a: float, b: float | None) -> bool:
     return b is not None and abs(a - b) <= max(DURATION_SLACK, a * 0.002)
 
 
+def _one_angle(matches: list[Title], source_file: str | None) -> list[Title]:
+    """Several scanned titles of one playlist are its angles: the one TheDiscDB names ("00200.mpls(2)"), else the
+    first angle (a multi-angle film is one film)."""
+    wanted = 1
+    if source_file and "(" in source_file:
+        inside = source_file.split("(", 1)[1].rstrip(")")
+        wanted = int(inside) if inside.isdigit() else 1
+    angled = [t for t in matches if t.source.get("angle", 1) == wanted]
+    return angled if len(angled) == 1 else matches
+
+
 def map_titles(scanned: Sequence[Title], known: Sequence[DiscDbTitle]) -> list[TitleInfo]:
     """One `TitleInfo` per scanned title that a labelled TheDiscDB title matches by source and duration (or, where
     the scan has no source name, by segment map and duration when exactly one title fits)."""
@@ -66,6 +77,8 @@ def map_titles(scanned: Sequence[Title], known: Sequence[DiscDbTitle]) -> list[T
             segments = [s for s in (k.segment_map or "").split(",") if s]
             matches = [t for t in scanned if segments and t.segment_map == segments
                        and _same_length(t.duration_seconds, k.duration_seconds)]
+        if len(matches) > 1:
+            matches = _one_angle(matches, k.source_file)
         if len(matches) != 1 or matches[0].number in out:
             continue
         t = matches[0]

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from amphigory.identify.discdb_map import source_key
 from amphigory.identify.labels import LabelHints, clean_label
 from amphigory.identify.scoring import runtime_fit
 from amphigory.identify.series import EpisodeTitle, episode_titles
-from amphigory_protocol.disc import ScanResult
+from amphigory_protocol.disc import ScanResult, Title
 
 FEATURE_MIN_SECONDS = 40 * 60
 
@@ -23,6 +24,7 @@ class DiscEvidence:
     main: tuple[int, float] | None  # (title number, seconds) of the scan's main feature
     features: tuple[tuple[int, float], ...]  # every feature-length title, longest first
     episodes: tuple[EpisodeTitle, ...]
+    pal: bool = False  # a PAL DVD: films run 4 % fast
 
     @property
     def has_main(self) -> bool:
@@ -32,10 +34,19 @@ class DiscEvidence:
         """The title a film of this runtime is: the scan's main when it fits, else the longest that fits."""
         if not runtime_minutes:
             return self.main
-        if self.main and runtime_fit(self.main[1], runtime_minutes) >= 0.9:
+        if self.main and runtime_fit(self.main[1], runtime_minutes, self.pal) >= 0.9:
             return self.main
-        fitting = [f for f in self.features if runtime_fit(f[1], runtime_minutes) >= 0.9]
+        fitting = [f for f in self.features if runtime_fit(f[1], runtime_minutes, self.pal) >= 0.9]
         return fitting[0] if fitting else self.main
+
+
+def _authored_order(title: Title) -> tuple[int, str, int]:
+    """Episodes follow the disc's own order (DVD title number, Blu-ray playlist number), which MakeMKV's title
+    order need not keep (it lists some discs' episodes in reverse)."""
+    key = source_key(title.source)
+    if key is None:
+        return (1, "", title.number)
+    return (0, key.zfill(12), title.number)
 
 
 def read_evidence(scan: ScanResult, meta_title: str | None = None) -> DiscEvidence:
@@ -50,5 +61,7 @@ def read_evidence(scan: ScanResult, meta_title: str | None = None) -> DiscEviden
         meta_hints=clean_label(title) if title else None,
         main=(main.number, main.duration_seconds) if main else None,
         features=tuple(features),
-        episodes=tuple(episode_titles([(t.number, t.duration_seconds, t.classification.type) for t in scan.titles])),
+        episodes=tuple(episode_titles([(t.number, t.duration_seconds, t.classification.type)
+                                       for t in sorted(scan.titles, key=_authored_order)])),
+        pal=any(t.video is not None and (t.video.standard == "PAL" or t.video.height == 576) for t in scan.titles),
     )

@@ -149,9 +149,9 @@ class Identifier:
         if self._tmdb is None or tmdb_id is None:
             return None
         try:
-            base = await self._posters()
-            details: Movie | Show | None = await (self._tmdb.show(tmdb_id) if kind == "series"
-                                                  else self._tmdb.movie(tmdb_id))
+            details: Movie | Show | None
+            base, details = await asyncio.gather(
+                self._posters(), self._tmdb.show(tmdb_id) if kind == "series" else self._tmdb.movie(tmdb_id))
         except ServiceError as e:
             trouble.note(e)
             return None
@@ -181,13 +181,18 @@ class Identifier:
         if self._tmdb is None:
             return Identification(reasons=("no TMDB token: the label was not looked up",))
         evidence = read_evidence(scan, context.bdmt_title)
-        queries = [*(relaxed_queries(evidence.meta_hints)[:1] if evidence.meta_hints else []),
+        queries = [*(relaxed_queries(evidence.meta_hints)[:3] if evidence.meta_hints else []),
                    *relaxed_queries(evidence.hints)]
         hits = await self._search_relaxed(list(dict.fromkeys(queries)))
         if not hits:
             return Identification(reasons=(f"nothing on TMDB is called {evidence.hints.query or 'that'}",))
-        base = await self._posters()
-        scored = await asyncio.gather(*(self._score_hit(h, evidence, base) for h in hits))
+        # The image base URL is asked alongside the details, not before them: one round trip less.
+        async def every_hit() -> list[tuple[Candidate, Movie | list[Episode] | None]]:
+            return list(await asyncio.gather(*(self._score_hit(h, evidence) for h in hits)))
+
+        base, plain = await asyncio.gather(self._posters(), every_hit())
+        scored = [(replace(c, poster_url=f"{base}{h.poster_path}" if base and h.poster_path else None), d)
+                  for h, (c, d) in zip(hits, plain, strict=True)]
         candidates = [c for c, _ in scored]
         decision = decide(candidates)
         if decision.best is None:
@@ -203,27 +208,26 @@ class Identifier:
             candidates=decision.candidates, titles=tuple(titles), poster_url=best.poster_url,
             reasons=decision.reasons)
 
-    async def _score_hit(self, hit: Hit, evidence: DiscEvidence,
-                         base: str | None) -> tuple[Candidate, Movie | list[Episode] | None]:
+    async def _score_hit(self, hit: Hit, evidence: DiscEvidence) -> tuple[Candidate, Movie | list[Episode] | None]:
         assert self._tmdb is not None
         hints: LabelHints = evidence.hints
         label = label_part(hints, hit.title, hit.original_title)
         if evidence.meta_hints is not None:
             meta = label_part(evidence.meta_hints, hit.title, hit.original_title)
             label = meta if meta.value > label.value else label
-        candidate = self._hit_candidate(hit, base)
+        candidate = self._hit_candidate(hit, None)
         shape = series_part(hints, hit.series, len(evidence.episodes), evidence.has_main)
         if not hit.series:
             movie = await self._tmdb.movie(hit.id)
             runtime = movie.runtime_minutes if movie else None
             feature = evidence.feature_for(runtime)
-            total, parts = score([label, runtime_part(feature[1] if feature else None, runtime),
+            total, parts = score([label, runtime_part(feature[1] if feature else None, runtime, evidence.pal),
                                   year_part(hints, hit.year), shape])
             return replace(candidate, imdb_id=movie.imdb_id if movie else None, score=total, parts=parts), movie
         season = hints.season or 1
         episodes = await self._tmdb.season(hit.id, season)
         total, parts = score([label, episodes_part([e.seconds for e in evidence.episodes],
-                                                   [e.runtime_minutes for e in episodes]),
+                                                   [e.runtime_minutes for e in episodes], evidence.pal),
                               year_part(hints, hit.year), shape])
         return replace(candidate, season=season, score=total, parts=parts), episodes
 
@@ -235,7 +239,7 @@ class Identifier:
             return [TitleInfo(number=feature[0], name=best.title, type="main_feature")] if feature else []
         episodes = details if isinstance(details, list) else []
         filed = context.filed_episodes.get((best.tmdb_id or 0, best.season or 1))
-        mapped = map_episodes(evidence.episodes, episodes, disc=evidence.hints.disc, filed_last=filed)
+        mapped = map_episodes(evidence.episodes, episodes, disc=evidence.hints.disc, filed_last=filed, pal=evidence.pal)
         # Known to be a series: its episode-length titles are episodes even when they cannot be numbered.
         return mapped or [TitleInfo(number=e.number, type="episode", season=best.season) for e in evidence.episodes]
 

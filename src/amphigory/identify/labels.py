@@ -85,6 +85,8 @@ def clean_label(label: str) -> LabelHints:
             i += 1
         elif m := _DISC.match(token):
             disc = int(m.group(1))
+        elif token == "side" and following in ("a", "b", "1", "2"):
+            i += 1  # "SIDE A": which side of a flipper disc, not a word of the title
         elif token in ("disc", "disk", "d", "cd") and _number(following) is not None:
             disc = _number(following)
             i += 1

@@ -26,10 +26,11 @@ def clock(seconds: float) -> str:
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
-def runtime_fit(seconds: float, minutes: float) -> float:
-    """1 when a duration matches a runtime (or its PAL speed-up), falling to 0 at four times the tolerance."""
+def runtime_fit(seconds: float, minutes: float, pal: bool = False) -> float:
+    """1 when a duration matches a runtime (on a PAL disc, or its PAL speed-up), falling to 0 at four times the
+    tolerance. The speed-up is only allowed on PAL discs: it would let a film match its 4 % longer sequel."""
     best = 0.0
-    for played in (seconds / 60, seconds / 60 * PAL_SPEEDUP):
+    for played in (seconds / 60, seconds / 60 * PAL_SPEEDUP) if pal else (seconds / 60,):
         allowed = max(RUNTIME_SLACK_MINUTES, minutes * RUNTIME_TOLERANCE)
         off = abs(played - minutes)
         best = max(best, 1.0 if off <= allowed else max(0.0, 1 - (off - allowed) / (3 * allowed)))
@@ -47,22 +48,29 @@ def label_part(hints: LabelHints, *titles: str | None) -> ScorePart:
                      f"label {hints.label!r} vs {best!r}" if best else f"label {hints.label!r} names nothing here")
 
 
-def runtime_part(main_seconds: float | None, runtime_minutes: int | None) -> ScorePart | None:
-    """The main title against the film's runtime; None when either is unknown (no evidence either way)."""
-    if main_seconds is None or not runtime_minutes:
+def runtime_part(main_seconds: float | None, runtime_minutes: int | None, pal: bool = False) -> ScorePart | None:
+    """The main title against the film's runtime; None when the disc has no main title. A film without a
+    runtime on TMDB gets half: no evidence either way, but less than a film whose runtime matches."""
+    if main_seconds is None:
         return None
-    fit = runtime_fit(main_seconds, runtime_minutes)
+    if not runtime_minutes:
+        return ScorePart("runtime", 0.5, W_RUNTIME, "TMDB does not know the film's runtime")
+    fit = runtime_fit(main_seconds, runtime_minutes, pal)
     off = (main_seconds / 60 - runtime_minutes) / runtime_minutes * 100
     return ScorePart("runtime", round(fit, 3), W_RUNTIME,
                      f"main title {clock(main_seconds)} vs film {runtime_minutes} min ({off:+.1f} %)")
 
 
-def episodes_part(episode_seconds: Sequence[float], runtimes: Iterable[int | None]) -> ScorePart | None:
-    """The disc's episode-length titles against the season's episode runtimes: the share that match one."""
+def episodes_part(episode_seconds: Sequence[float], runtimes: Iterable[int | None],
+                  pal: bool = False) -> ScorePart | None:
+    """The disc's episode-length titles against the season's episode runtimes: the share that match one. A
+    season TMDB does not list (or lists without runtimes) is no match: a series without that season is not it."""
     known = [r for r in runtimes if r]
-    if len(episode_seconds) < 2 or not known:
+    if len(episode_seconds) < 2:
         return None
-    matched = sum(1 for s in episode_seconds if max(runtime_fit(s, r) for r in known) >= 0.9)
+    if not known:
+        return ScorePart("episode_runtimes", 0.0, W_RUNTIME, "TMDB lists no runtimes for this season")
+    matched = sum(1 for s in episode_seconds if max(runtime_fit(s, r, pal) for r in known) >= 0.9)
     value = matched / len(episode_seconds)
     typical = sorted(known)[len(known) // 2]
     return ScorePart("episode_runtimes", round(value, 3), W_RUNTIME,

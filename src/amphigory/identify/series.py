@@ -34,15 +34,15 @@ def episode_titles(titles: Sequence[tuple[int, float, str]]) -> list[EpisodeTitl
             if EPISODE_MIN_SECONDS <= s <= EPISODE_MAX_SECONDS and kind not in ("duplicate", "play_all")]
 
 
-def _fits(seconds: float, episodes: Sequence[Episode]) -> bool:
+def _fits(seconds: float, episodes: Sequence[Episode], pal: bool) -> bool:
     runtimes = [e.runtime_minutes for e in episodes]
     if any(r is None for r in runtimes):
         return True  # TMDB does not know how long: no evidence against it
-    return runtime_fit(seconds, sum(r for r in runtimes if r is not None)) >= FIT
+    return runtime_fit(seconds, sum(r for r in runtimes if r is not None), pal) >= FIT
 
 
 def map_episodes(titles: Sequence[EpisodeTitle], season: Sequence[Episode], *, disc: int | None = None,
-                 filed_last: int | None = None) -> list[TitleInfo]:
+                 filed_last: int | None = None, pal: bool = False) -> list[TitleInfo]:
     """Season `season`'s episodes onto `titles`; [] when they do not fit (then nothing is numbered)."""
     regular = sorted((e for e in season if e.number > 0), key=lambda e: e.number)
     if not titles or not regular:
@@ -57,21 +57,27 @@ def map_episodes(titles: Sequence[EpisodeTitle], season: Sequence[Episode], *, d
     if index is None:
         return []
     out = []
+    loose, max_loose = 0, max(1, len(titles) // 4)  # a few titles may run long or short; most must fit
     for t in titles:
         if index >= len(regular):
             return []
         one, two = regular[index:index + 1], regular[index:index + 2]
-        if len(two) == 2 and not _fits(t.seconds, one) and _fits(t.seconds, two):
+        if len(two) == 2 and not _fits(t.seconds, one, pal) and _fits(t.seconds, two, pal):
             out.append(TitleInfo(number=t.number, name=f"{two[0].name} / {two[1].name}", type="episode",
                                  season=two[0].season, episode=two[0].number, episode_end=two[1].number))
             index += 2
-        elif _fits(t.seconds, one):
+        elif _fits(t.seconds, one, pal) or (_near(t.seconds, one[0]) and (loose := loose + 1) <= max_loose):
             out.append(TitleInfo(number=t.number, name=one[0].name, type="episode", season=one[0].season,
                                  episode=one[0].number))
             index += 1
         else:
             return []
     return out
+
+
+def _near(seconds: float, episode: Episode) -> bool:
+    """Longer or shorter than its runtime, but far nearer one episode than two (an extended cut, a long pilot)."""
+    return episode.runtime_minutes is None or 0.75 <= seconds / 60 / episode.runtime_minutes <= 1.35
 
 
 def map_specials(titles: Sequence[EpisodeTitle], specials: Sequence[Episode]) -> list[TitleInfo]:

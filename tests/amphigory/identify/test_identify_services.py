@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from amphigory.config import MetadataSettings
+from amphigory.identify.discdb_map import title_type
 from amphigory.identify.identifier import Identifier, IdentifyContext
 from amphigory.identify.result import Candidate, Identification
 from amphigory.metadata.cache import MemoryCache
@@ -18,8 +19,10 @@ from amphigory_daemon.scan.native import scan_path
 from amphigory_protocol.disc import ScanResult
 from standins.musicbrainz import CoverArtStandIn, MusicBrainzStandIn
 from standins.samples import BD_ITEMS, DVD_ITEMS, SAMPLE_FILM, SAMPLE_RELEASE_ID, cd_release, discdb_record
+from standins.server import StandIn
 from standins.thediscdb import TheDiscDbStandIn
 from standins.tmdb import TOKEN, TmdbStandIn
+from standins.truth import discdb_record_from_truth, load_truth, work
 
 QUICK = HttpPolicy(timeout=1.0, attempts=2, backoff=0.01, max_wait=1.0)
 
@@ -123,9 +126,9 @@ async def test_service_trouble_never_raises_and_asks_to_retry(
     for server in (thediscdb_standin, tmdb_standin, musicbrainz_standin):
         server.trouble = None if trouble == "down" else trouble
     if trouble == "down":  # nothing listens there any more
-        settings = MetadataSettings(tmdb_token=TOKEN, tmdb_url="http://127.0.0.1:9/3",
-                                    thediscdb_url="http://127.0.0.1:9/graphql",
-                                    musicbrainz_url="http://127.0.0.1:9/ws/2", coverart_url="http://127.0.0.1:9")
+        gone = StandIn.closed_url()  # MusicBrainz on a port of its own: its 1 request/s pace is per host
+        settings = MetadataSettings(tmdb_token=TOKEN, tmdb_url=f"{gone}/3", thediscdb_url=f"{gone}/graphql",
+                                    musicbrainz_url=f"{StandIn.closed_url()}/ws/2", coverart_url=gone)
     caplog.set_level(logging.DEBUG)
     answer = await _identify(settings, _scan(samples, rel))
     assert answer.retry and answer.status == "unknown"
@@ -166,3 +169,29 @@ async def test_a_persons_film_pick_is_looked_up_and_final(
                              IdentifyContext(chosen=pick))
     assert (answer.status, answer.source, answer.imdb_id) == ("identified", "person", "tt9000001")
     assert [(t.number, t.type) for t in answer.titles] == [(1, "main_feature")]
+
+
+@pytest.mark.parametrize("disc", ["tv-bd-the-office-s1-d1", "tv-dvd-24-s1-d2", "bd-42-d1", "dvd-office-space-d1"])
+async def test_real_discs_known_to_thediscdb_map_every_labelled_title(
+        shared_fixtures: Path, disc: str, standin_settings: MetadataSettings,
+        thediscdb_standin: TheDiscDbStandIn) -> None:
+    """The curators' labels of real discs (TheDiscDB's own data) land on the right scanned titles, whatever order
+    MakeMKV listed them in (The Office's episodes are in reverse)."""
+    disc_dir = shared_fixtures / "thediscdb" / "dev" / disc
+    truth = load_truth(disc_dir)
+    scan = scan_path(disc_dir / "makemkv-info.txt")
+    scan = scan.model_copy(update={"public_ids": scan.public_ids.model_copy(
+        update={"thediscdb_content_hash": "0123456789ABCDEF0123456789ABCDEF"})})
+    thediscdb_standin.items = [discdb_record_from_truth(truth, "0123456789ABCDEF0123456789ABCDEF")]
+    answer = await _identify(standin_settings, scan)
+    title, year, series = work(truth)
+    assert (answer.status, answer.source, answer.title, answer.year) == ("identified", "thediscdb", title, year)
+    assert answer.kind == ("series" if series else "movie")
+    by_index = {t.makemkv_title_index: answer.title_info(t.number) for t in scan.titles}
+    for t in truth["titles"]:
+        info = by_index[t["makemkv_title_index"]]
+        if t["summary_type"] is None:
+            assert info is None
+            continue
+        assert info is not None and info.type == title_type(t["summary_type"])
+        assert (info.name, info.season, info.episode) == (t["name"], t["season"], t["episode"])
