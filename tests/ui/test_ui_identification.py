@@ -140,6 +140,9 @@ def test_a_known_disc_is_named_with_its_poster_and_extras_before_anyone_opens_it
     expect(page.get_by_label("Name of title 2")).to_have_value("Theatrical Trailer")
     expect(page.get_by_label("Name of title 3")).to_have_value("Making of the Sample")
     expect(page.locator('tr[data-track="2"] .badge')).to_have_text("trailer")
+    expect(panel.locator(".ident-titles li")).to_contain_text(["Title 1: Amphigory Sample · main feature",
+                                                               "Title 2: Theatrical Trailer · trailer",
+                                                               "Title 3: Making of the Sample · featurette"])
     expect(panel.locator(".ident-candidates")).to_be_hidden()
     desktop.screenshot("review-identified")
     assert not desktop.errors and not desktop.dialogs

@@ -307,7 +307,7 @@ def relative_path(disc: StoredDisc, track: StoredTrack, ext: str, artist: str | 
         return TrackInfo(t.number, name, t.track_type or t.classification, t.season, t.episode, t.episode_end)
 
     episodes = episode_numbers(info(t) for t in disc.tracks if t.present or t.number == track.number)
-    return library_path(DiscInfo(disc.title, disc.year, disc.disc_type, artist), info(track), ext,
+    return library_path(DiscInfo(disc.title, disc.year, disc.disc_type, artist, bool(episodes)), info(track), ext,
                         episodes.get(track.number))
 
 

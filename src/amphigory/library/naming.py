@@ -4,6 +4,7 @@
     Movies/Title (Year)/Title (Year) - Director's Cut.mkv alternate feature (Plex/Jellyfin "versions")
     Movies/Title (Year)/Trailers/<name>.mkv               extras: Trailers, Featurettes, Deleted Scenes,
                                                           Behind The Scenes, Interviews, Other
+    TV Shows/Show (Year)/Featurettes/<name>.mkv           a series disc's extras
     TV Shows/Show (Year)/Season 01/Show (Year) - s01e01 - Episode Name.mkv
     TV Shows/Show (Year)/Season 01/Show (Year) - s01e01-e02.mkv   a title holding two episodes
     TV Shows/Show (Year)/Season 00/Show (Year) - s00e03.mkv       a special
@@ -48,6 +49,7 @@ class DiscInfo:
     year: int | None = None
     disc_type: str | None = None
     artist: str | None = None
+    series: bool = False  # a series disc: its extras go beside the show's seasons, not under Movies
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,8 @@ def library_path(disc: DiscInfo, track: TrackInfo, ext: str = ".mkv", episode: E
     folder = EXTRA_FOLDERS.get(track.type, OTHER_FOLDER)
     label = _LABELS.get(track.type, "Extra")
     stem = _chosen(track.name) or f"{label} {track.number:02d}"
-    return PurePosixPath(MOVIES, name, folder, _file(stem, ext, f"title {track.number:02d}"))
+    return PurePosixPath(TV_SHOWS if disc.series else MOVIES, name, folder,
+                         _file(stem, ext, f"title {track.number:02d}"))
 
 
 def _music_path(disc: DiscInfo, track: TrackInfo, ext: str) -> PurePosixPath:

@@ -58,12 +58,26 @@
       : from ? `From ${from}${ident.confidence ? `, ${Math.round(ident.confidence * 100)}% sure` : ""}.` : "";
     panel.querySelector(".ident-reasons").replaceChildren(
       ...((ident && ident.reasons) || []).map((reason) => el("li", { text: reason })));
+    const titles = (ident && (ident.status === "identified" || ident.source === "person") && ident.titles) || [];
+    panel.querySelector(".ident-titles").replaceChildren(...titles.map(titleItem));
     const candidates = (ident && ident.status !== "identified" && ident.candidates) || [];
     const box = panel.querySelector(".ident-candidates");
     box.hidden = candidates.length === 0;
     box.querySelector(".candidate-list").replaceChildren(...candidates.map(candidateItem));
     const search = panel.querySelector(".ident-search-box");
     if (!ident || ident.status !== "identified") search.open = true;
+  }
+
+  function episodeCode(t) {
+    if (t.season == null || t.episode == null) return null;
+    const two = (n) => String(n).padStart(2, "0");
+    return `s${two(t.season)}e${two(t.episode)}${t.episode_end != null ? `-e${two(t.episode_end)}` : ""}`;
+  }
+
+  /** What the answer says about one scanned title: its number, name, episode and type. */
+  function titleItem(t) {
+    const parts = [episodeCode(t), t.name, t.artist, t.type ? t.type.replace(/_/g, " ") : null].filter(Boolean);
+    return el("li", {}, el("span", { className: "muted", text: `Title ${t.number}: ` }), parts.join(" · "));
   }
 
   function candidateItem(candidate) {
