@@ -52,6 +52,7 @@ class IdentificationService:
     """Looks discs up after their scan, stores and applies the answers, and takes the person's picks."""
 
     COVERS = 8  # front covers kept in memory (a CD's tracks are filed one after another)
+    COVER_BYTES = 16 << 20  # a cover larger than this is not embedded
 
     def __init__(
         self, discs: DiscRepository, identifier: Identifies, broadcast: Broadcast | None = None, *,
@@ -201,12 +202,18 @@ class IdentificationService:
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=10.0, follow_redirects=True)
         try:
-            response = await self._client.get(url)
-            response.raise_for_status()
+            async with self._client.stream("GET", url) as response:
+                response.raise_for_status()
+                data = bytearray()
+                async for chunk in response.aiter_bytes():
+                    data += chunk
+                    if len(data) > self.COVER_BYTES:
+                        log.info("no cover from %s: larger than %d bytes", url, self.COVER_BYTES)
+                        return None
         except httpx.HTTPError as exc:
             log.info("no cover from %s: %s", url, exc)
             return None
-        return response.content
+        return bytes(data)
 
     async def _context(self, fingerprint: str, scan: ScanResult) -> IdentifyContext:
         async with self.discs.db.connection() as conn:

@@ -20,6 +20,7 @@ from amphigory_protocol.disc import ScanResult
 from amphigory_protocol.messages import Event, EventName
 from standins.musicbrainz import CoverArtStandIn, MusicBrainzStandIn
 from standins.samples import DVD_ITEMS, SAMPLE_FILM, SAMPLE_RELEASE_ID, cd_release, discdb_record
+from standins.server import Answer, StandIn
 from standins.thediscdb import TheDiscDbStandIn
 from standins.tmdb import TmdbStandIn
 
@@ -94,3 +95,37 @@ async def test_a_service_that_is_down_never_breaks_the_scan(
     await app.state.identification.on_scan_stored(scan.fingerprint)  # as a re-scan would
     await app.state.identification.wait(scan.fingerprint)
     assert (await app.state.discs.get(scan.fingerprint)).named_by == "identification"
+
+
+class ImageStandIn(StandIn):
+    """Where the Cover Art Archive's image URLs point: a small JPEG, or a 404 for anything else."""
+
+    def answer(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
+               body: bytes) -> Answer:
+        if path == "/front-500.jpg":
+            return 200, {"Content-Type": "image/jpeg"}, JPEG
+        return 404, {"Content-Type": "text/plain"}, b"Not Found"
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"cover" * 50
+
+
+async def test_the_identified_albums_front_cover_is_fetched_once(
+        webapp: Client, samples: Path, musicbrainz_standin: MusicBrainzStandIn,
+        coverart_standin: CoverArtStandIn) -> None:
+    images = ImageStandIn().start()
+    try:
+        scan = scan_path(samples / "cd" / "AMPHIGORY_SAMPLE_CD.cue")
+        musicbrainz_standin.releases = [cd_release(scan)]
+        coverart_standin.fronts = {SAMPLE_RELEASE_ID: f"{images.url}/front.jpg"}
+        await scanned(webapp, scan)
+        app, _ = webapp
+        disc = await app.state.discs.get(scan.fingerprint)
+        assert await app.state.identification.front_cover(disc) == JPEG
+        assert await app.state.identification.front_cover(disc) == JPEG
+        assert len(images.seen) == 1
+        missing = disc.model_copy(update={"identification": {**disc.identification,
+                                                             "poster_url": f"{images.url}/missing.jpg"}})
+        assert await app.state.identification.front_cover(missing) is None  # a cover is a nicety: no error
+    finally:
+        images.stop()
