@@ -51,7 +51,8 @@ async def get_disc(fingerprint: str, discs: Discs) -> StoredDisc:
 @router.patch("/{fingerprint}", response_model=DiscResponse,
               responses={404: {"description": "unknown disc"}, 422: {"description": "unknown track"}})
 async def update_disc(fingerprint: str, changes: DiscUpdate, discs: Discs) -> StoredDisc:
-    """Change the disc's title or year, and each track's selection, name or type."""
+    """Change the disc's title or year, and each track's selection, name or type. A title or year that differs
+    from the stored one is the person naming the disc (`named_by` "person"): identification never changes it again."""
     try:
         disc = await discs.update(fingerprint, changes)
     except UnknownTrack as exc:
