@@ -147,7 +147,7 @@
     box.querySelector(".card-ident-text").textContent = ident.status === "identified"
       ? `Identified${from ? ` by ${from}` : ""}${ident.reasons && ident.reasons.length ? `: ${ident.reasons[0]}` : ""}`
       : ident.status === "uncertain" ? "Not sure what this is: pick on the review page"
-        : ident.retry ? "Not identified yet (a service did not answer)" : "Not identified";
+        : ident.retry ? "Not identified yet: nothing could be looked up" : "Not identified";
   }
 
   function renderProgress(card, drive) {

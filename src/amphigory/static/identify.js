@@ -49,7 +49,7 @@
     if (!ident) text = "Looking it up…";
     else if (ident.status === "identified") text = `${KINDS[ident.kind] || "Disc"}: ${named(ident)}`;
     else if (ident.status === "uncertain") text = "Not sure what this disc is: pick the right one below, or search.";
-    else if (ident.retry) text = "Not identified yet: a service did not answer. It will be looked up again.";
+    else if (ident.retry) text = "Not identified yet: nothing could be looked up (see why below).";
     else text = "Not identified: no service knows this disc. Search for it below, or type its title.";
     status.textContent = text;
     const from = ident && SOURCES[ident.source];
@@ -65,7 +65,9 @@
     box.hidden = candidates.length === 0;
     box.querySelector(".candidate-list").replaceChildren(...candidates.map(candidateItem));
     const search = panel.querySelector(".ident-search-box");
-    if (!ident || ident.status !== "identified") search.open = true;
+    const sure = ident && ident.status === "identified";
+    search.querySelector("summary").textContent = sure ? "Not right? Search" : "Search";
+    if (!sure) search.open = true;
   }
 
   function episodeCode(t) {
