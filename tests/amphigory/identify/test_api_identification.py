@@ -237,3 +237,15 @@ async def test_the_review_page_carries_the_answer_as_data_never_as_markup(setup:
     assert "\\u003c/script\\u003e" in page  # the JSON island escapes what would end its script element
     js = (await setup.http.get("/static/identify.js")).text
     assert "innerHTML" not in js and "textContent" in js
+
+
+async def test_a_series_disc_is_numbered_and_the_next_disc_continues_where_it_stopped(setup: Setup) -> None:
+    setup.identifier.answers["SHOW_D1"] = Identification(
+        status="identified", source="tmdb", kind="series", title="The Show", year=2001, tmdb_id=77, season=1,
+        titles=(TitleInfo(1, "Pilot", "episode", 1, 1, 2), TitleInfo(2, "Third", "episode", 1, 3)))
+    disc = await setup.scanned("fp-show-1", "SHOW_D1")
+    assert [(t["name"], t["classification"], t["season"], t["episode"], t["episode_end"]) for t in disc["tracks"]] == [
+        ("Pilot", "episode", 1, 1, 2), ("Third", "episode", 1, 3, None)]
+    assert setup.identifier.calls[-1][1].filed_episodes == {}
+    await setup.scanned("fp-show-2", "SHOW_D2")
+    assert setup.identifier.calls[-1][1].filed_episodes == {(77, 1): 3}
