@@ -53,6 +53,7 @@ class IdentificationService:
 
     COVERS = 8  # front covers kept in memory (a CD's tracks are filed one after another)
     COVER_BYTES = 16 << 20  # a cover larger than this is not embedded
+    AT_ONCE = 4
 
     def __init__(
         self, discs: DiscRepository, identifier: Identifies, broadcast: Broadcast | None = None, *,
@@ -71,6 +72,8 @@ class IdentificationService:
         self._waiting: set[asyncio.Task[Any]] = set()  # jobs sleeping until their next try
         self._covers: OrderedDict[str, bytes | None] = OrderedDict()
         self._running = False
+        # Look-ups at once: a webapp starting with many discs to look up must not flood the services.
+        self._slots = asyncio.Semaphore(self.AT_ONCE)
 
     def add_listener(self, listener: IdentificationListener) -> None:
         self._listeners.append(listener)
@@ -152,7 +155,8 @@ class IdentificationService:
             else:  # the pick's details (episodes, tracks) could not be had then: ask again
                 answer = await self._pick(fingerprint, scan, stored.candidates[0])
         else:
-            answer = await self.identifier.identify(scan, await self._context(fingerprint, scan))
+            async with self._slots:
+                answer = await self.identifier.identify(scan, await self._context(fingerprint, scan))
         await self._store(fingerprint, scan, answer)
         return answer
 

@@ -249,3 +249,36 @@ async def test_a_series_disc_is_numbered_and_the_next_disc_continues_where_it_st
     assert setup.identifier.calls[-1][1].filed_episodes == {}
     await setup.scanned("fp-show-2", "SHOW_D2")
     assert setup.identifier.calls[-1][1].filed_episodes == {(77, 1): 3}
+
+
+async def test_a_backlog_is_looked_up_a_few_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app(WebappSettings(data_dir=tmp_path), ConnectionManager())  # identification off
+    async with app.router.lifespan_context(app):
+        for n in range(7):
+            await app.state.discs.save_scan(scan(f"fp-{n}", f"DISC_{n}"))
+
+    class Slow(TableIdentifier):
+        running = 0
+        most = 0
+        release: asyncio.Event
+
+        async def identify(self, scan: ScanResult, context: IdentifyContext = IdentifyContext()) -> Identification:
+            Slow.running += 1
+            Slow.most = max(Slow.most, Slow.running)
+            await Slow.release.wait()
+            Slow.running -= 1
+            return Identification()
+
+    Slow.release = asyncio.Event()
+    monkeypatch.setattr("amphigory.main.Identifier", lambda *_, **__: Slow())
+    app = create_app(WebappSettings(data_dir=tmp_path, identify=True), ConnectionManager())
+    async with app.router.lifespan_context(app):
+        service = app.state.identification
+        while Slow.running < service.AT_ONCE:
+            await asyncio.sleep(0.01)
+        Slow.release.set()
+        for n in range(7):
+            await service.wait(f"fp-{n}")
+        assert Slow.most == service.AT_ONCE
+        stored = await app.state.discs.get_many(f"fp-{n}" for n in range(7))
+        assert all(disc.identification is not None for disc in stored.values()) and len(stored) == 7
