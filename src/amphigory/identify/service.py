@@ -65,7 +65,7 @@ class IdentificationService:
         self.broadcast = broadcast
         self.retry_after = retry_after
         self.retry_max = retry_max
-        self.retry = retry  # off when offline: nothing would answer later either
+        self.retry = retry  # off when offline: nothing would answer later (or at start) either
         self._client = client
         self._listeners: list[IdentificationListener] = []
         self._jobs: dict[str, asyncio.Task[None]] = {}
@@ -79,8 +79,11 @@ class IdentificationService:
         self._listeners.append(listener)
 
     async def start(self) -> None:
-        """Look up every scanned disc that was never looked up or whose look-up is to be tried again."""
+        """Look up every scanned disc that was never looked up or whose look-up is to be tried again (unless
+        offline: nothing would answer)."""
         self._running = True
+        if not self.retry:
+            return
         async with self.discs.db.connection() as conn:
             pending = await select_to_identify(conn)
         for fingerprint in pending:
