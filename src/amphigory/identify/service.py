@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -21,7 +20,8 @@ import httpx
 
 from amphigory.api.disc_repository import DiscRepository, StoredDisc
 from amphigory.api.disc_sql import select_discs
-from amphigory.identify.applying import PERSON, applied, plan_naming
+from amphigory.identify.applying import PERSON, plan_naming
+from amphigory.identify.covers import Covers
 from amphigory.identify.identifier import IdentifyContext
 from amphigory.identify.result import Candidate, Identification, Kind
 from amphigory.identify.sql import select_filed_episodes, select_to_identify, write_identification, write_naming
@@ -51,8 +51,6 @@ class UnknownDisc(LookupError):
 class IdentificationService:
     """Looks discs up after their scan, stores and applies the answers, and takes the person's picks."""
 
-    COVERS = 8  # front covers kept in memory (a CD's tracks are filed one after another)
-    COVER_BYTES = 16 << 20  # a cover larger than this is not embedded
     AT_ONCE = 4
 
     def __init__(
@@ -66,11 +64,10 @@ class IdentificationService:
         self.retry_after = retry_after
         self.retry_max = retry_max
         self.retry = retry  # off when offline: nothing would answer later (or at start) either
-        self._client = client
+        self.covers = Covers(client)
         self._listeners: list[IdentificationListener] = []
         self._jobs: dict[str, asyncio.Task[None]] = {}
         self._waiting: set[asyncio.Task[Any]] = set()  # jobs sleeping until their next try
-        self._covers: OrderedDict[str, bytes | None] = OrderedDict()
         self._running = False
         # Look-ups at once: a webapp starting with many discs to look up must not flood the services.
         self._slots = asyncio.Semaphore(self.AT_ONCE)
@@ -97,8 +94,7 @@ class IdentificationService:
         await asyncio.gather(*jobs, return_exceptions=True)
         self._jobs.clear()
         await self.identifier.aclose()
-        if self._client is not None:
-            await self._client.aclose()
+        await self.covers.aclose()
 
     async def on_scan_stored(self, fingerprint: str) -> None:
         """A scan listener: look the disc up (or re-apply its stored answer) in the background, now."""
@@ -195,32 +191,7 @@ class IdentificationService:
 
     async def front_cover(self, disc: StoredDisc) -> bytes | None:
         """The front cover of the album the disc was identified as (None when there is none or it cannot be had)."""
-        answer = applied(disc)
-        url = answer.poster_url if answer is not None else None
-        if not url:
-            return None
-        if url not in self._covers:
-            self._covers[url] = await self._download(url)
-            while len(self._covers) > self.COVERS:
-                self._covers.popitem(last=False)
-        return self._covers[url]
-
-    async def _download(self, url: str) -> bytes | None:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=10.0, follow_redirects=True)
-        try:
-            async with self._client.stream("GET", url) as response:
-                response.raise_for_status()
-                data = bytearray()
-                async for chunk in response.aiter_bytes():
-                    data += chunk
-                    if len(data) > self.COVER_BYTES:
-                        log.info("no cover from %s: larger than %d bytes", url, self.COVER_BYTES)
-                        return None
-        except httpx.HTTPError as exc:
-            log.info("no cover from %s: %s", url, exc)
-            return None
-        return bytes(data)
+        return await self.covers.front_cover(disc)
 
     async def _context(self, fingerprint: str, scan: ScanResult) -> IdentifyContext:
         async with self.discs.db.connection() as conn:
