@@ -29,7 +29,7 @@ from amphigory.identify.scoring import (
     series_part,
     year_part,
 )
-from amphigory.identify.series import map_episodes
+from amphigory.identify.series import map_episodes, map_specials
 from amphigory.metadata import coverart, thediscdb
 from amphigory.metadata.cache import LookupCache
 from amphigory.metadata.http import Http, HttpPolicy, ServiceError
@@ -201,7 +201,7 @@ class Identifier:
                                   confidence=decision.candidates[0].score if decision.candidates else 0.0)
         best = decision.best
         details = next(d for c, d in scored if c is best)
-        titles = self._titles_for(best, details, evidence, context)
+        titles = await self._titles_for(best, details, evidence, context, trouble)
         return Identification(
             status="identified", source="tmdb", kind=best.kind, title=best.title, year=best.year,
             tmdb_id=best.tmdb_id, imdb_id=best.imdb_id, season=best.season, confidence=best.score,
@@ -231,8 +231,8 @@ class Identifier:
                               year_part(hints, hit.year), shape])
         return replace(candidate, season=season, score=total, parts=parts), episodes
 
-    def _titles_for(self, best: Candidate, details: Movie | list[Episode] | None, evidence: DiscEvidence,
-                    context: IdentifyContext) -> list[TitleInfo]:
+    async def _titles_for(self, best: Candidate, details: Movie | list[Episode] | None, evidence: DiscEvidence,
+                          context: IdentifyContext, trouble: _Trouble) -> list[TitleInfo]:
         if best.kind == "movie":
             runtime = details.runtime_minutes if isinstance(details, Movie) else None
             feature = evidence.feature_for(runtime)
@@ -240,8 +240,19 @@ class Identifier:
         episodes = details if isinstance(details, list) else []
         filed = context.filed_episodes.get((best.tmdb_id or 0, best.season or 1))
         mapped = map_episodes(evidence.episodes, episodes, disc=evidence.hints.disc, filed_last=filed, pal=evidence.pal)
+        if mapped:
+            return mapped
+        # Not the season's run of episodes: perhaps specials (season 0), each matching one special's runtime.
+        specials: list[TitleInfo] = []
+        if self._tmdb is not None and best.tmdb_id is not None and best.season != 0:
+            try:
+                specials = map_specials(evidence.episodes, await self._tmdb.season(best.tmdb_id, 0))
+            except ServiceError as e:
+                trouble.note(e)
+        named = {t.number for t in specials}
         # Known to be a series: its episode-length titles are episodes even when they cannot be numbered.
-        return mapped or [TitleInfo(number=e.number, type="episode", season=best.season) for e in evidence.episodes]
+        return specials + [TitleInfo(number=e.number, type="episode", season=best.season)
+                           for e in evidence.episodes if e.number not in named]
 
     # -- CDs -------------------------------------------------------------------------------------------------
 
@@ -309,7 +320,7 @@ class Identifier:
                 season = chosen.season or evidence.hints.season or 1
                 plain = replace(plain, season=season)
                 details = await self._tmdb.season(chosen.tmdb_id, season)
-            titles = self._titles_for(replace(chosen, season=plain.season), details, evidence, context)
+            titles = await self._titles_for(replace(chosen, season=plain.season), details, evidence, context, trouble)
             return replace(plain, titles=tuple(titles))
         except ServiceError as e:
             trouble.note(e)  # the person's choice stands; the details are looked up again later
