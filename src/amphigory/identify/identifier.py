@@ -102,6 +102,11 @@ class Identifier:
         except ServiceError as e:  # a service failing where nothing else can answer
             trouble.note(e)
             answer = Identification()
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as e:
+            # An answer shaped in a way no parser foresaw is garbage too: it must not break a scan or a page.
+            log.debug("identification: unexpected answer", exc_info=True)
+            trouble.note(ServiceError("metadata", f"unexpected answer ({type(e).__name__})"))
+            answer = Identification()
         if trouble.errors:
             answer = replace(answer, retry=True, reasons=(*answer.reasons, *trouble.reasons))
         return answer

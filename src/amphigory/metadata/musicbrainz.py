@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from amphigory.metadata.cache import LookupCache, cached
 from amphigory.metadata.http import MUSICBRAINZ_INTERVAL, Http
-from amphigory.metadata.shapes import ParseError, as_dict, as_list
+from amphigory.metadata.shapes import ParseError, as_dict, as_int, as_list
 
 SERVICE = "musicbrainz"
 
@@ -54,7 +54,7 @@ def _medium(media: list[Any], disc_id: str) -> tuple[int, dict[str, Any]] | None
     for n, medium in enumerate(media, 1):
         if isinstance(medium, dict) and any(isinstance(d, dict) and d.get("id") == disc_id
                                             for d in medium.get("discs") or []):
-            return int(medium.get("position") or n), medium
+            return as_int(medium.get("position")) or n, medium
     return None
 
 
@@ -64,7 +64,7 @@ def _track(raw: Any, album_artist: str | None) -> Track:
     recording = as_dict(raw.get("recording"))
     artist = artist_credit(raw.get("artist-credit")) or artist_credit(recording.get("artist-credit"))
     length = raw.get("length") if isinstance(raw.get("length"), int) else recording.get("length")
-    return Track(position=int(raw.get("position") or 0), title=str(raw.get("title") or recording.get("title") or ""),
+    return Track(position=as_int(raw.get("position")) or 0, title=str(raw.get("title") or recording.get("title") or ""),
                  artist=artist if artist != album_artist else None,
                  length_seconds=length / 1000 if isinstance(length, int) else None)
 
