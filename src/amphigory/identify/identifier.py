@@ -112,8 +112,13 @@ class Identifier:
         return answer
 
     async def search(self, query: str, kind: Kind | None = None, year: int | None = None) -> list[Candidate]:
-        """TMDB search for a person's search box (films and series; music is picked from its candidates)."""
-        if self.settings.offline or self._tmdb is None or kind == "music" or not query.strip():
+        """A person's search box: TMDB for films and series (`kind` None: both), MusicBrainz releases for music."""
+        if self.settings.offline or not query.strip():
+            return []
+        if kind == "music":
+            return [Candidate(kind="music", title=f.title, year=f.year, artist=f.artist, musicbrainz_release_id=f.id,
+                              score=round(f.score / 100, 3)) for f in await self._mb.search(query)]
+        if self._tmdb is None:
             return []
         kinds = [kind == "series"] if kind else [False, True]
         found = await asyncio.gather(*(self._tmdb.search(query, series, year) for series in kinds))
@@ -310,6 +315,8 @@ class Identifier:
                 disc_id = scan.public_ids.musicbrainz_disc_id
                 releases = await self._mb.releases(disc_id) if disc_id else []
                 release = next((r for r in releases if r.id == chosen.musicbrainz_release_id), None)
+                if release is None and chosen.musicbrainz_release_id:  # picked from a search, not the disc id's
+                    release = await self._mb.release(chosen.musicbrainz_release_id, disc_id)
                 if release is None:
                     return plain
                 return await self._release_answer(release, "person", (chosen,), trouble)

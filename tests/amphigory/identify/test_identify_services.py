@@ -195,3 +195,22 @@ async def test_real_discs_known_to_thediscdb_map_every_labelled_title(
             continue
         assert info is not None and info.type == title_type(t["summary_type"])
         assert (info.name, info.season, info.episode) == (t["name"], t["season"], t["episode"])
+
+
+async def test_a_cd_picked_from_a_search_is_looked_up_with_its_tracks(
+        samples: Path, standin_settings: MetadataSettings, musicbrainz_standin: MusicBrainzStandIn) -> None:
+    scan = _scan(samples, "cd/AMPHIGORY_SAMPLE_CD.cue")
+    other = cd_release(scan, release_id="99999999-1111-2222-3333-444444444444")
+    other["media"][0]["discs"] = [{"id": "another-disc-id", "sectors": 1}]  # not this disc's id
+    musicbrainz_standin.releases = [other]
+    identifier = Identifier(standin_settings, policy=QUICK)
+    try:
+        assert (await identifier.identify(scan)).status == "unknown"
+        found = await identifier.search("sample ensemble", kind="music")
+        assert [(c.kind, c.title, c.artist, c.year) for c in found] == [
+            ("music", "Amphigory Sample CD", "Amphigory Test Ensemble", 2024)]
+        picked = await identifier.identify(scan, IdentifyContext(chosen=found[0]))
+    finally:
+        await identifier.aclose()
+    assert (picked.status, picked.source, picked.musicbrainz_release_id) == ("identified", "person", other["id"])
+    assert [t.name for t in picked.titles] == ["Sample Tone 1", "Sample Tone 2", "Sample Tone 3"]

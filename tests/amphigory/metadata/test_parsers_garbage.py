@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from amphigory.metadata.coverart import parse_front
 from amphigory.metadata.http import ServiceError
-from amphigory.metadata.musicbrainz import parse_discid
+from amphigory.metadata.musicbrainz import parse_discid, parse_release
+from amphigory.metadata.musicbrainz import parse_search as parse_mb_search
 from amphigory.metadata.thediscdb import parse_disc
 from amphigory.metadata.tmdb import parse_image_base, parse_movie, parse_search, parse_season, parse_show
 
@@ -28,7 +29,8 @@ JSON = st.recursive(
 
 PARSERS: list[Callable[[Any], Any]] = [
     lambda d: parse_disc(d, "AB"), lambda d: parse_search(d, False), lambda d: parse_search(d, True), parse_movie,
-    parse_show, parse_season, parse_image_base, lambda d: parse_discid(d, "AB"), parse_front]
+    parse_show, parse_season, parse_image_base, lambda d: parse_discid(d, "AB"), parse_front,
+    lambda d: parse_release(d, "AB"), parse_mb_search]
 
 
 @pytest.mark.parametrize("parser", PARSERS)
