@@ -112,7 +112,8 @@ class Identifier:
         return answer
 
     async def search(self, query: str, kind: Kind | None = None, year: int | None = None) -> list[Candidate]:
-        """A person's search box: TMDB for films and series (`kind` None: both), MusicBrainz releases for music."""
+        """A person's search box: TMDB for films and series (`kind` None: both), MusicBrainz releases for music.
+        Unlike `identify`, a service that cannot answer raises `ServiceError` (the person is waiting to hear it)."""
         if self.settings.offline or not query.strip():
             return []
         if kind == "music":
