@@ -181,12 +181,16 @@ class Identifier:
                          overview=hit.overview)
 
     async def _search_relaxed(self, queries: list[str]) -> list[Hit]:
+        """Search each query in turn until one finds a title it names well; the hits of every query tried."""
         assert self._tmdb is not None
+        hits: dict[tuple[bool, int], Hit] = {}
         for query in queries:
             movies, shows = await asyncio.gather(self._tmdb.search(query, False), self._tmdb.search(query, True))
-            if movies or shows:
-                return movies[:MOVIE_HITS] + shows[:SHOW_HITS]
-        return []
+            for hit in movies[:MOVIE_HITS] + shows[:SHOW_HITS]:
+                hits.setdefault((hit.series, hit.id), hit)
+            if any(label_similarity(words(query), h.title) >= 0.5 for h in movies + shows):
+                break
+        return list(hits.values())[:MOVIE_HITS + SHOW_HITS + 2]
 
     async def _by_label(self, scan: ScanResult, context: IdentifyContext, trouble: _Trouble) -> Identification:
         if self._tmdb is None:
