@@ -14,7 +14,7 @@ from amphigory.identify.discdb_map import title_type
 from amphigory.identify.identifier import Identifier, IdentifyContext
 from amphigory.identify.result import Candidate, Identification
 from amphigory.metadata.cache import MemoryCache
-from amphigory.metadata.http import HttpPolicy
+from amphigory.metadata.http import HttpPolicy, ServiceError
 from amphigory_daemon.scan.native import scan_path
 from amphigory_protocol.disc import ScanResult
 from standins.musicbrainz import CoverArtStandIn, MusicBrainzStandIn
@@ -214,3 +214,21 @@ async def test_a_cd_picked_from_a_search_is_looked_up_with_its_tracks(
         await identifier.aclose()
     assert (picked.status, picked.source, picked.musicbrainz_release_id) == ("identified", "person", other["id"])
     assert [t.name for t in picked.titles] == ["Sample Tone 1", "Sample Tone 2", "Sample Tone 3"]
+
+
+async def test_the_thediscdb_stand_in_refuses_what_the_published_schema_refuses(
+        thediscdb_standin: TheDiscDbStandIn) -> None:
+    from amphigory.metadata.http import Http
+    from amphigory.metadata.thediscdb import parse_disc
+
+    http = Http(policy=QUICK)
+    try:
+        wrong = {"query": '{ mediaItems(where: {contentHash: {eq: "x"}}) { nodes { title } } }'}
+        with pytest.raises(ServiceError, match="HTTP 400"):
+            await http.request_json("thediscdb", "POST", f"{thediscdb_standin.url}/graphql", body=wrong)
+        misnamed = {"query": "{ mediaItems { nodes { name } } }"}
+        with pytest.raises(ServiceError):
+            parse_disc(await http.request_json("thediscdb", "POST", f"{thediscdb_standin.url}/graphql",
+                                               body=misnamed), "x")
+    finally:
+        await http.aclose()
