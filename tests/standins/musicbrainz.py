@@ -75,12 +75,16 @@ class CoverArtStandIn(StandIn):
                body: bytes) -> Answer:
         parts = path.strip("/").split("/")
         if len(parts) == 2 and parts[0] == "release" and parts[1] in self.fronts:
-            image = self.fronts[parts[1]]
+            # as the real one does: the listing lives at archive.org, the archive redirects there
+            return 307, {"Location": f"/download/mbid-{parts[1]}/index.json"}, b""
+        if len(parts) == 3 and parts[0] == "download" and parts[1][5:] in self.fronts:
+            release_id = parts[1][5:]
+            image = self.fronts[release_id]
             stem = image.rsplit(".", 1)[0]
             return json_answer({"images": [{
                 "approved": True, "back": False, "comment": "", "edit": 1, "front": True, "id": 1,
                 "image": image, "types": ["Front"],
                 "thumbnails": {"250": f"{stem}-250.jpg", "500": f"{stem}-500.jpg", "1200": f"{stem}-1200.jpg",
                                "small": f"{stem}-250.jpg", "large": f"{stem}-500.jpg"}}],
-                "release": f"https://musicbrainz.org/release/{parts[1]}"})
+                "release": f"https://musicbrainz.org/release/{release_id}"})
         return 404, {"Content-Type": "text/plain"}, b"Not Found"

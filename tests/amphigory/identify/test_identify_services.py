@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import httpx
 import pytest
 
 from amphigory.config import MetadataSettings
@@ -68,7 +69,11 @@ async def test_a_cd_known_to_musicbrainz_gets_artist_album_tracks_and_cover(
     scan = _scan(samples, "cd/AMPHIGORY_SAMPLE_CD.cue")
     musicbrainz_standin.releases = [cd_release(scan)]
     coverart_standin.fronts = {SAMPLE_RELEASE_ID: "http://coverartarchive.org/release/x/1.jpg"}
-    answer = await _identify(standin_settings, scan)
+    async with httpx.AsyncClient() as client:  # the caller's client (it follows no redirects by itself)
+        identifier = Identifier(standin_settings, client=client, policy=QUICK)
+        answer = await identifier.identify(scan)
+        await identifier.aclose()
+        assert not client.is_closed  # not ours to close
     assert (answer.status, answer.source, answer.kind) == ("identified", "musicbrainz", "music")
     assert (answer.title, answer.artist, answer.year) == ("Amphigory Sample CD", "Amphigory Test Ensemble", 2024)
     assert answer.musicbrainz_release_id == SAMPLE_RELEASE_ID
