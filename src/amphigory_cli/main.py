@@ -1,5 +1,6 @@
-"""The `amphigory` command: serve (webapp), daemon, demo (both), scan and identify (one disc, printed), rip, doctor
-(what this machine has), install-service (start at boot). Each command imports its own modules only when it runs."""
+"""The `amphigory` command: serve (webapp), daemon, demo (both), scan and identify (one disc, printed), rip,
+doctor (what this machine has), install-service (start at boot). Each command imports its own modules only when it
+runs."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and episodes, or album (TheDiscDB, TMDB, MusicBrainz)")
     identify.add_argument("path", help="disc image, disc folder, .cue file or MakeMKV robot log")
     identify.add_argument("--json", action="store_true", help="print the scan result plus `identification` as JSON")
-    cfg.add_options(identify, cfg.METADATA_OPTIONS)
+    cfg.add_options(identify, cfg.IDENTIFY_OPTIONS)
 
     rip = sub.add_parser("rip", help="rip one title of a disc here, showing progress (the daemon's engine)")
     rip.add_argument("path", help="disc image, disc folder or .cue file")

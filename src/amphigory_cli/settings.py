@@ -142,11 +142,12 @@ SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN, AUTO_SCAN, TRANSCODE, *METADATA_OP
 DAEMON_OPTIONS = (WEBAPP_URL, TOKEN, IMAGE_DRIVE, DAEMON_ID, BACKEND, DATA_DIR, OUTPUT_DIR, CONFIG)
 # The daemon's view of things doctor checks: its data folder, and the webapp it would connect to with its token.
 DOCTOR_OPTIONS = (WEBAPP_URL, TOKEN, DATA_DIR, CONFIG)
+IDENTIFY_OPTIONS = (*METADATA_OPTIONS, CONFIG)
 # What the config file may set, by the table (command) that sets it. `worker` names the settings DESIGN.md gives it
 # (its command comes with the job queue, which declares its options here).
 FILE_OPTIONS: dict[str, tuple[str, ...]] = {
     command: tuple(o.name for o in options if o is not CONFIG)
-    for command, options in (("serve", SERVE_OPTIONS), ("daemon", DAEMON_OPTIONS),
+    for command, options in (("serve", SERVE_OPTIONS), ("daemon", DAEMON_OPTIONS), ("identify", IDENTIFY_OPTIONS),
                              ("worker", (WEBAPP_URL, TOKEN, DATA_DIR, QUEUE)))
 }
 
@@ -237,8 +238,8 @@ def metadata_settings(values: Mapping[str, Any]) -> MetadataSettings:
 
 
 def identify_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> MetadataSettings:
-    """`amphigory identify`'s look-up settings: the same options and variables as `serve`'s."""
-    return metadata_settings(resolve(args, METADATA_OPTIONS, env, {}))
+    """`amphigory identify`'s look-up settings: the same options, variables and config keys as `serve`'s."""
+    return metadata_settings(resolve(args, IDENTIFY_OPTIONS, env, file_settings("identify", args, env)))
 
 
 def daemon_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> DaemonSettings:

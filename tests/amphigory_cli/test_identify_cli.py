@@ -13,7 +13,7 @@ from amphigory_cli.identify import run_identify
 from amphigory_cli.main import build_parser
 from amphigory_cli.settings import identify_settings
 from amphigory_daemon.scan.native import scan_path
-from standins.samples import BD_ITEMS, SAMPLE_FILM, discdb_record
+from standins.samples import BD_ITEMS, DVD_ITEMS, SAMPLE_FILM, discdb_record
 from standins.thediscdb import TheDiscDbStandIn
 from standins.tmdb import TmdbStandIn
 
@@ -76,3 +76,15 @@ def test_identify_of_no_disc_fails_clearly(tmp_path: Path) -> None:
 def test_offline_takes_an_explicit_value(value: str) -> None:
     args = build_parser().parse_args(["identify", "x.iso", "--offline", value])
     assert identify_settings(args, env={}).offline is (value == "1")
+
+
+def test_identify_prints_the_answer_for_a_person(
+        samples: Path, standin_settings: MetadataSettings, thediscdb_standin: TheDiscDbStandIn) -> None:
+    disc = samples / "dvd" / "AMPHIGORY_SAMPLE_DVD.iso"
+    thediscdb_standin.items = [discdb_record(scan_path(disc), DVD_ITEMS, item_id=4)]
+    out = io.StringIO()
+    assert run_identify(str(disc), as_json=False, settings=standin_settings, out=out) == 0
+    text = out.getvalue()
+    assert "identified: Amphigory Sample (2024)" in text
+    assert "because found by content hash" in text
+    assert any(line.split()[:4] == ["title", "2", "trailer", "Theatrical"] for line in text.splitlines())

@@ -1,5 +1,5 @@
-"""MusicBrainz's JSON web service (`/ws/2/discid/{id}?inc=recordings+artist-credits&fmt=json`) and the Cover Art
-Archive (`/release/{mbid}`), as they document their answers."""
+"""MusicBrainz's JSON web service (`/ws/2/discid/{id}`, `/ws/2/release/{mbid}`, `/ws/2/release?query=`, with
+`fmt=json`) and the Cover Art Archive (`/release/{mbid}`), as they document their answers."""
 
 from __future__ import annotations
 
@@ -41,6 +41,20 @@ class MusicBrainzStandIn(StandIn):
     def answer(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
                body: bytes) -> Answer:
         parts = path.strip("/").split("/")
+        if parts[-1] == "release" and "query" in query:  # search: every word in the title or the artist
+            wanted = query["query"][0].lower().split()
+            found = [r for r in self.releases if all(
+                w in f"{r['title']} {r['artist-credit'][0]['name']}".lower() for w in wanted)]
+            return json_answer({"created": "2026-12-01T00:00:00.000Z", "count": len(found), "offset": 0,
+                                "releases": [{**{k: v for k, v in r.items() if k != "media"}, "score": 100 - 10 * n,
+                                              "track-count": sum(m["track-count"] for m in r["media"]),
+                                              "media": [{"format": m["format"], "disc-count": len(m["discs"]),
+                                                         "track-count": m["track-count"]} for m in r["media"]]}
+                                             for n, r in enumerate(found)]})
+        if len(parts) >= 2 and parts[-2] == "release":
+            release = next((r for r in self.releases if r["id"] == parts[-1]), None)
+            if release is not None:
+                return json_answer(release)
         if len(parts) >= 2 and parts[-2] == "discid":
             disc_id = parts[-1]
             found = [r for r in self.releases
@@ -61,12 +75,16 @@ class CoverArtStandIn(StandIn):
                body: bytes) -> Answer:
         parts = path.strip("/").split("/")
         if len(parts) == 2 and parts[0] == "release" and parts[1] in self.fronts:
-            image = self.fronts[parts[1]]
+            # as the real one does: the listing lives at archive.org, the archive redirects there
+            return 307, {"Location": f"/download/mbid-{parts[1]}/index.json"}, b""
+        if len(parts) == 3 and parts[0] == "download" and parts[1][5:] in self.fronts:
+            release_id = parts[1][5:]
+            image = self.fronts[release_id]
             stem = image.rsplit(".", 1)[0]
             return json_answer({"images": [{
                 "approved": True, "back": False, "comment": "", "edit": 1, "front": True, "id": 1,
                 "image": image, "types": ["Front"],
                 "thumbnails": {"250": f"{stem}-250.jpg", "500": f"{stem}-500.jpg", "1200": f"{stem}-1200.jpg",
                                "small": f"{stem}-250.jpg", "large": f"{stem}-500.jpg"}}],
-                "release": f"https://musicbrainz.org/release/{parts[1]}"})
+                "release": f"https://musicbrainz.org/release/{release_id}"})
         return 404, {"Content-Type": "text/plain"}, b"Not Found"

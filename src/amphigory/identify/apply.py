@@ -18,6 +18,8 @@ def classified(scan: ScanResult, answer: Identification) -> list[Title]:
     if answer.status != "identified":
         return list(scan.titles)
     named_main = any(t.type == "main_feature" for t in answer.titles)
+    episode_lengths = sorted(t.duration_seconds for t in scan.titles
+                             if (i := answer.title_info(t.number)) is not None and i.type == "episode")
     out = []
     for title in scan.titles:
         info = answer.title_info(title.number)
@@ -30,8 +32,19 @@ def classified(scan: ScanResult, answer: Identification) -> list[Title]:
         elif named_main and title.classification.type == "main_feature":
             update["classification"] = title.classification.model_copy(
                 update={"type": "alternate_feature", "reason": "the film's runtime matches another title"})
+        elif answer.kind == "series" and title.classification.type == "main_feature":
+            update["classification"] = _on_a_series_disc(title, episode_lengths)
         out.append(title.model_copy(update=update) if update else title)
     return out
+
+
+def _on_a_series_disc(title: Title, episode_lengths: list[float]) -> Classification:
+    """A series disc has no main feature: a title much longer than its episodes plays them all, one as long is an
+    episode the answer could not number."""
+    typical = episode_lengths[len(episode_lengths) // 2] if episode_lengths else None
+    if typical is not None and title.duration_seconds >= 1.5 * typical:
+        return Classification(type="play_all", confidence=0.7, reason="a series disc: longer than its episodes")
+    return Classification(type="episode", confidence=0.7, reason="a series disc has no main feature")
 
 
 def scan_json(scan: ScanResult, answer: Identification) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from amphigory.identify.scoring import (
     series_part,
     year_part,
 )
-from amphigory.identify.series import map_episodes
+from amphigory.identify.series import map_episodes, map_specials
 from amphigory.metadata import coverart, thediscdb
 from amphigory.metadata.cache import LookupCache
 from amphigory.metadata.http import Http, HttpPolicy, ServiceError
@@ -102,13 +102,24 @@ class Identifier:
         except ServiceError as e:  # a service failing where nothing else can answer
             trouble.note(e)
             answer = Identification()
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as e:
+            # An answer shaped in a way no parser foresaw is garbage too: it must not break a scan or a page.
+            log.debug("identification: unexpected answer", exc_info=True)
+            trouble.note(ServiceError("metadata", f"unexpected answer ({type(e).__name__})"))
+            answer = Identification()
         if trouble.errors:
             answer = replace(answer, retry=True, reasons=(*answer.reasons, *trouble.reasons))
         return answer
 
     async def search(self, query: str, kind: Kind | None = None, year: int | None = None) -> list[Candidate]:
-        """TMDB search for a person's search box (films and series; music is picked from its candidates)."""
-        if self.settings.offline or self._tmdb is None or kind == "music" or not query.strip():
+        """A person's search box: TMDB for films and series (`kind` None: both), MusicBrainz releases for music.
+        Unlike `identify`, a service that cannot answer raises `ServiceError` (the person is waiting to hear it)."""
+        if self.settings.offline or not query.strip():
+            return []
+        if kind == "music":
+            return [Candidate(kind="music", title=f.title, year=f.year, artist=f.artist, musicbrainz_release_id=f.id,
+                              score=round(f.score / 100, 3)) for f in await self._mb.search(query)]
+        if self._tmdb is None:
             return []
         kinds = [kind == "series"] if kind else [False, True]
         found = await asyncio.gather(*(self._tmdb.search(query, series, year) for series in kinds))
@@ -170,12 +181,16 @@ class Identifier:
                          overview=hit.overview)
 
     async def _search_relaxed(self, queries: list[str]) -> list[Hit]:
+        """Search each query in turn until one finds a title it names well; the hits of every query tried."""
         assert self._tmdb is not None
+        hits: dict[tuple[bool, int], Hit] = {}
         for query in queries:
             movies, shows = await asyncio.gather(self._tmdb.search(query, False), self._tmdb.search(query, True))
-            if movies or shows:
-                return movies[:MOVIE_HITS] + shows[:SHOW_HITS]
-        return []
+            for hit in movies[:MOVIE_HITS] + shows[:SHOW_HITS]:
+                hits.setdefault((hit.series, hit.id), hit)
+            if any(label_similarity(words(query), h.title) >= 0.5 for h in movies + shows):
+                break
+        return list(hits.values())[:MOVIE_HITS + SHOW_HITS + 2]
 
     async def _by_label(self, scan: ScanResult, context: IdentifyContext, trouble: _Trouble) -> Identification:
         if self._tmdb is None:
@@ -201,7 +216,7 @@ class Identifier:
                                   confidence=decision.candidates[0].score if decision.candidates else 0.0)
         best = decision.best
         details = next(d for c, d in scored if c is best)
-        titles = self._titles_for(best, details, evidence, context)
+        titles = await self._titles_for(best, details, evidence, context, trouble)
         return Identification(
             status="identified", source="tmdb", kind=best.kind, title=best.title, year=best.year,
             tmdb_id=best.tmdb_id, imdb_id=best.imdb_id, season=best.season, confidence=best.score,
@@ -231,8 +246,8 @@ class Identifier:
                               year_part(hints, hit.year), shape])
         return replace(candidate, season=season, score=total, parts=parts), episodes
 
-    def _titles_for(self, best: Candidate, details: Movie | list[Episode] | None, evidence: DiscEvidence,
-                    context: IdentifyContext) -> list[TitleInfo]:
+    async def _titles_for(self, best: Candidate, details: Movie | list[Episode] | None, evidence: DiscEvidence,
+                          context: IdentifyContext, trouble: _Trouble) -> list[TitleInfo]:
         if best.kind == "movie":
             runtime = details.runtime_minutes if isinstance(details, Movie) else None
             feature = evidence.feature_for(runtime)
@@ -240,8 +255,19 @@ class Identifier:
         episodes = details if isinstance(details, list) else []
         filed = context.filed_episodes.get((best.tmdb_id or 0, best.season or 1))
         mapped = map_episodes(evidence.episodes, episodes, disc=evidence.hints.disc, filed_last=filed, pal=evidence.pal)
+        if mapped:
+            return mapped
+        # Not the season's run of episodes: perhaps specials (season 0), each matching one special's runtime.
+        specials: list[TitleInfo] = []
+        if self._tmdb is not None and best.tmdb_id is not None and best.season != 0:
+            try:
+                specials = map_specials(evidence.episodes, await self._tmdb.season(best.tmdb_id, 0))
+            except ServiceError as e:
+                trouble.note(e)
+        named = {t.number for t in specials}
         # Known to be a series: its episode-length titles are episodes even when they cannot be numbered.
-        return mapped or [TitleInfo(number=e.number, type="episode", season=best.season) for e in evidence.episodes]
+        return specials + [TitleInfo(number=e.number, type="episode", season=best.season)
+                           for e in evidence.episodes if e.number not in named]
 
     # -- CDs -------------------------------------------------------------------------------------------------
 
@@ -294,6 +320,8 @@ class Identifier:
                 disc_id = scan.public_ids.musicbrainz_disc_id
                 releases = await self._mb.releases(disc_id) if disc_id else []
                 release = next((r for r in releases if r.id == chosen.musicbrainz_release_id), None)
+                if release is None and chosen.musicbrainz_release_id:  # picked from a search, not the disc id's
+                    release = await self._mb.release(chosen.musicbrainz_release_id, disc_id)
                 if release is None:
                     return plain
                 return await self._release_answer(release, "person", (chosen,), trouble)
@@ -309,7 +337,7 @@ class Identifier:
                 season = chosen.season or evidence.hints.season or 1
                 plain = replace(plain, season=season)
                 details = await self._tmdb.season(chosen.tmdb_id, season)
-            titles = self._titles_for(replace(chosen, season=plain.season), details, evidence, context)
+            titles = await self._titles_for(replace(chosen, season=plain.season), details, evidence, context, trouble)
             return replace(plain, titles=tuple(titles))
         except ServiceError as e:
             trouble.note(e)  # the person's choice stands; the details are looked up again later

@@ -107,8 +107,9 @@ class Http:
         for attempt in range(1, self.policy.attempts + 1):
             await self._wait_turn(host)
             try:
+                # Redirects followed whoever made the client: the Cover Art Archive answers from archive.org.
                 response = await self._client.request(method, url, params=params, json=body, headers=sent,
-                                                      timeout=self.policy.timeout)
+                                                      timeout=self.policy.timeout, follow_redirects=True)
             except httpx.TimeoutException as e:
                 # A slow service stays slow: one timeout is the answer, not a reason to wait three times as long.
                 raise ServiceError(service, f"no answer within {self.policy.timeout:g} s") from e
@@ -127,6 +128,8 @@ class Http:
                 continue
             if response.status_code == 404:
                 return None
+            if response.status_code in (401, 403):
+                raise ServiceError(service, f"HTTP {response.status_code} (refused: is the token right?)")
             if response.status_code >= 400:
                 raise ServiceError(service, f"HTTP {response.status_code}")
             try:

@@ -15,7 +15,7 @@ from typing import Any
 
 from amphigory.metadata.cache import LookupCache, cached
 from amphigory.metadata.http import Http
-from amphigory.metadata.shapes import ParseError
+from amphigory.metadata.shapes import ParseError, as_int, as_list
 
 SERVICE = "tmdb"
 
@@ -114,11 +114,11 @@ def parse_movie(data: Any) -> Movie:
 def parse_show(data: Any) -> Show:
     raw = _object(data, "tv")
     seasons = tuple(
-        (s["season_number"], s.get("episode_count") or 0) for s in raw.get("seasons") or []
+        (s["season_number"], as_int(s.get("episode_count"), 0) or 0) for s in as_list(raw.get("seasons"))
         if isinstance(s, dict) and isinstance(s.get("season_number"), int))
     return Show(id=_id(raw, "tv"), name=str(raw.get("name") or ""), year=_year(raw.get("first_air_date")),
                 seasons=seasons, poster_path=raw.get("poster_path") or None,
-                episode_run_time=tuple(m for m in raw.get("episode_run_time") or [] if _minutes(m)))
+                episode_run_time=tuple(m for m in as_list(raw.get("episode_run_time")) if _minutes(m)))
 
 
 def parse_season(data: Any) -> list[Episode]:
@@ -130,7 +130,7 @@ def parse_season(data: Any) -> list[Episode]:
     for e in episodes:
         e = _object(e, "episode")
         if isinstance(e.get("episode_number"), int):
-            out.append(Episode(season=int(e.get("season_number") or raw.get("season_number") or 0),
+            out.append(Episode(season=as_int(e.get("season_number")) or as_int(raw.get("season_number")) or 0,
                                number=e["episode_number"], name=str(e.get("name") or ""),
                                runtime_minutes=_minutes(e.get("runtime"))))
     return out

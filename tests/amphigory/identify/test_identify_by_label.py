@@ -7,10 +7,10 @@ from pathlib import Path
 
 from amphigory.config import MetadataSettings
 from amphigory.identify.identifier import Identifier, IdentifyContext
-from amphigory.identify.result import Identification
+from amphigory.identify.result import Candidate, Identification
 from amphigory.metadata.http import HttpPolicy
 from amphigory_daemon.scan.native import scan_path
-from amphigory_protocol.disc import ScanResult
+from amphigory_protocol.disc import ScanResult, Title
 from standins.tmdb import Film, Series, TmdbStandIn
 
 QUICK = HttpPolicy(timeout=5.0, attempts=2, backoff=0.01)
@@ -113,3 +113,17 @@ async def test_search_for_a_persons_search_box(standin_settings: MetadataSetting
             c for c in found if c.year == 1988]
     finally:
         await identifier.aclose()
+
+
+async def test_a_picked_series_disc_of_specials_is_numbered_in_season_zero(
+        standin_settings: MetadataSettings, tmdb_standin: TmdbStandIn) -> None:
+    tmdb_standin.series = {7: Series(7, "Show", "2010-01-01", {0: [("Making Of", 45), ("Reunion", 60)],
+                                                                1: [(f"E{n}", 22) for n in range(1, 11)]})}
+    scan = ScanResult(fingerprint="dvd-x", disc_type="dvd", volume_name="SHOW_BONUS", titles=[
+        Title(number=1, duration_seconds=60 * 60 + 20, source={"kind": "dvd", "title": 1}),
+        Title(number=2, duration_seconds=45 * 60 - 30, source={"kind": "dvd", "title": 2})])
+    pick = Candidate(kind="series", title="Show", year=2010, tmdb_id=7, season=1)
+    answer = await identify(standin_settings, scan, IdentifyContext(chosen=pick))
+    assert (answer.status, answer.source) == ("identified", "person")
+    assert {(t.number, t.season, t.episode, t.name) for t in answer.titles} == {(1, 0, 2, "Reunion"),
+                                                                               (2, 0, 1, "Making Of")}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import httpx
 import pytest
 
 from amphigory.config import MetadataSettings
@@ -14,7 +15,7 @@ from amphigory.identify.discdb_map import title_type
 from amphigory.identify.identifier import Identifier, IdentifyContext
 from amphigory.identify.result import Candidate, Identification
 from amphigory.metadata.cache import MemoryCache
-from amphigory.metadata.http import HttpPolicy
+from amphigory.metadata.http import HttpPolicy, ServiceError
 from amphigory_daemon.scan.native import scan_path
 from amphigory_protocol.disc import ScanResult
 from standins.musicbrainz import CoverArtStandIn, MusicBrainzStandIn
@@ -68,7 +69,11 @@ async def test_a_cd_known_to_musicbrainz_gets_artist_album_tracks_and_cover(
     scan = _scan(samples, "cd/AMPHIGORY_SAMPLE_CD.cue")
     musicbrainz_standin.releases = [cd_release(scan)]
     coverart_standin.fronts = {SAMPLE_RELEASE_ID: "http://coverartarchive.org/release/x/1.jpg"}
-    answer = await _identify(standin_settings, scan)
+    async with httpx.AsyncClient() as client:  # the caller's client (it follows no redirects by itself)
+        identifier = Identifier(standin_settings, client=client, policy=QUICK)
+        answer = await identifier.identify(scan)
+        await identifier.aclose()
+        assert not client.is_closed  # not ours to close
     assert (answer.status, answer.source, answer.kind) == ("identified", "musicbrainz", "music")
     assert (answer.title, answer.artist, answer.year) == ("Amphigory Sample CD", "Amphigory Test Ensemble", 2024)
     assert answer.musicbrainz_release_id == SAMPLE_RELEASE_ID
@@ -195,3 +200,40 @@ async def test_real_discs_known_to_thediscdb_map_every_labelled_title(
             continue
         assert info is not None and info.type == title_type(t["summary_type"])
         assert (info.name, info.season, info.episode) == (t["name"], t["season"], t["episode"])
+
+
+async def test_a_cd_picked_from_a_search_is_looked_up_with_its_tracks(
+        samples: Path, standin_settings: MetadataSettings, musicbrainz_standin: MusicBrainzStandIn) -> None:
+    scan = _scan(samples, "cd/AMPHIGORY_SAMPLE_CD.cue")
+    other = cd_release(scan, release_id="99999999-1111-2222-3333-444444444444")
+    other["media"][0]["discs"] = [{"id": "another-disc-id", "sectors": 1}]  # not this disc's id
+    musicbrainz_standin.releases = [other]
+    identifier = Identifier(standin_settings, policy=QUICK)
+    try:
+        assert (await identifier.identify(scan)).status == "unknown"
+        found = await identifier.search("sample ensemble", kind="music")
+        assert [(c.kind, c.title, c.artist, c.year) for c in found] == [
+            ("music", "Amphigory Sample CD", "Amphigory Test Ensemble", 2024)]
+        picked = await identifier.identify(scan, IdentifyContext(chosen=found[0]))
+    finally:
+        await identifier.aclose()
+    assert (picked.status, picked.source, picked.musicbrainz_release_id) == ("identified", "person", other["id"])
+    assert [t.name for t in picked.titles] == ["Sample Tone 1", "Sample Tone 2", "Sample Tone 3"]
+
+
+async def test_the_thediscdb_stand_in_refuses_what_the_published_schema_refuses(
+        thediscdb_standin: TheDiscDbStandIn) -> None:
+    from amphigory.metadata.http import Http
+    from amphigory.metadata.thediscdb import parse_disc
+
+    http = Http(policy=QUICK)
+    try:
+        wrong = {"query": '{ mediaItems(where: {contentHash: {eq: "x"}}) { nodes { title } } }'}
+        with pytest.raises(ServiceError, match="HTTP 400"):
+            await http.request_json("thediscdb", "POST", f"{thediscdb_standin.url}/graphql", body=wrong)
+        misnamed = {"query": "{ mediaItems { nodes { name } } }"}
+        with pytest.raises(ServiceError):
+            parse_disc(await http.request_json("thediscdb", "POST", f"{thediscdb_standin.url}/graphql",
+                                               body=misnamed), "x")
+    finally:
+        await http.aclose()

@@ -10,6 +10,7 @@ from graphql import build_schema, parse, validate
 from amphigory.metadata.coverart import parse_front
 from amphigory.metadata.http import ServiceError
 from amphigory.metadata.musicbrainz import parse_discid
+from amphigory.metadata.musicbrainz import parse_search as parse_mb_search
 from amphigory.metadata.shapes import ParseError
 from amphigory.metadata.thediscdb import DISC_BY_CONTENT_HASH, parse_disc, parse_duration
 from amphigory.metadata.tmdb import parse_image_base, parse_movie, parse_search, parse_season, parse_show
@@ -153,3 +154,20 @@ def test_cover_art_front_thumbnail() -> None:
     assert parse_front({"images": []}) is None
     with pytest.raises(ParseError):
         parse_front([])
+
+
+def test_musicbrainz_release_search() -> None:
+    found = parse_mb_search({"created": "2026-11-30T10:00:00.000Z", "count": 2, "offset": 0, "releases": [
+        {"id": "410f99f8-a876-3416-bd8e-42233a00a477", "score": 100, "status-id": "4e304316", "count": 1,
+         "title": "Mama Said", "status": "Official", "artist-credit": [
+             {"name": "Lenny Kravitz", "artist": {"id": "0ef3f425", "name": "Lenny Kravitz",
+                                                  "sort-name": "Kravitz, Lenny"}}],
+         "release-group": {"id": "f27cadab", "title": "Mama Said", "primary-type": "Album"},
+         "date": "1991-04-01", "country": "XE", "track-count": 14,
+         "media": [{"format": "CD", "disc-count": 3, "track-count": 14}]},
+        {"id": "b", "score": 61, "title": "Mama Said Knock You Out", "date": ""}]})
+    assert [(f.id, f.title, f.artist, f.year, f.score) for f in found] == [
+        ("410f99f8-a876-3416-bd8e-42233a00a477", "Mama Said", "Lenny Kravitz", 1991, 100),
+        ("b", "Mama Said Knock You Out", None, None, 61)]
+    with pytest.raises(ParseError):
+        parse_mb_search({"error": "Invalid query"})
