@@ -41,7 +41,7 @@ class HandsFreeStack(Stack):
             folder.mkdir(parents=True, exist_ok=True)
         self._spawn("webapp", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir",
                     str(self.data_dir), "--token", self.token, "--on-insert", "rip", "--auto-rip-delay",
-                    str(self.delay), "--drive-on-insert", f"{self.drive('manual')}=manual",
+                    str(self.delay), "--offline", "1", "--drive-on-insert", f"{self.drive('manual')}=manual",
                     *(["--notify", self.notify] if self.notify else []), *self.extra)
         self.wait_healthy(timeout)
         args = ["daemon", "--webapp-url", f"ws://127.0.0.1:{self.port}/ws", "--token", self.token, "--daemon-id",

@@ -185,13 +185,9 @@ class HandsFree:
     # -- naming a held disc ----------------------------------------------------------------------------------
 
     async def disc_changed(self, fingerprint: str, changes: DiscUpdate) -> StoredDisc | None:
-        """After `PATCH /api/discs/{fingerprint}`: a title given is a person naming the disc; its held rips go to
-        the library. The disc as it is now (None when unknown)."""
-        if hold.names_the_disc(changes):
-            disc = await self.discs.get(fingerprint)
-            if disc is not None and disc.named_by != "person":
-                await self.discs.record_named_by(fingerprint, "person")
-            await self.file_held(fingerprint)
+        """After `PATCH /api/discs/{fingerprint}` (which names the disc when it changes its title or year): a named
+        disc's held rips go to the library. The disc as it is now (None when unknown)."""
+        await self.file_held(fingerprint)
         return await self.discs.get(fingerprint)
 
     async def file_held(self, fingerprint: str) -> list[Task]:

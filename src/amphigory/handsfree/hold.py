@@ -7,7 +7,7 @@ filing code calls `ensure_named`; the discs API calls `named_by_person`.
 
 from __future__ import annotations
 
-from amphigory.api.disc_models import DiscUpdate, StoredDisc
+from amphigory.api.disc_models import StoredDisc
 from amphigory.tasks.models import TaskProblem
 
 HELD_NOTE = "held until the disc is named"
@@ -21,11 +21,6 @@ def ensure_named(disc: StoredDisc) -> None:
     """`TaskProblem("held")` for a disc nobody named: its rips are not filed yet."""
     if is_held(disc):
         raise TaskProblem("held", HELD_NOTE)
-
-
-def names_the_disc(changes: DiscUpdate) -> bool:
-    """A change that gives the disc its title is a person naming it."""
-    return changes.title is not None
 
 
 def held_tracks(disc: StoredDisc) -> list[int]:

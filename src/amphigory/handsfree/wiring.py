@@ -119,6 +119,6 @@ async def start(app: Any, stack: AsyncExitStack, store: SettingsStore, tasks: Ta
     app.state.handsfree = handsfree
     app.state.disc_events = events
     identification = getattr(app.state, "identification", None)
-    if identification is not None and getattr(store.current(), "identify", False):
+    if identification is not None and store.current().identify:
         events.follow(identification)  # identification runs after each scan: rip once it has answered
     return handsfree
