@@ -18,6 +18,8 @@ class Webhook:
         self.paths: list[str] = []
         self.headers: list[dict[str, str]] = []
         self.status = 200
+        self.answer = threading.Event()  # cleared: requests wait for it before they are answered (a slow server)
+        self.answer.set()
         self._lock = threading.Lock()
         hook = self
 
@@ -35,6 +37,7 @@ class Webhook:
                     hook.paths.append(self.path)
                     hook.headers.append(dict(self.headers.items()))
                     hook.received.append(json.loads(raw) if raw else {})
+                hook.answer.wait(30)
                 self.send_response(hook.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -71,5 +74,6 @@ def webhook() -> Iterator[Webhook]:
     try:
         yield hook
     finally:
+        hook.answer.set()
         hook.server.shutdown()
         hook.server.server_close()

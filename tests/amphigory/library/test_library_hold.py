@@ -68,6 +68,7 @@ async def test_a_disc_identification_names_later_files_its_held_rips(
         assert app.app.state.disc_events.ready_after_identification
         await app.app.state.discs.save_scan(scan)
         await app.app.state.discs.update(scan.fingerprint, DiscUpdate(title="Known Film", year=1990))
+        await app.app.state.discs.record_named_by(scan.fingerprint, None)  # a title nobody confirmed yet
         rip_task = await app.rip_completed(scan.fingerprint, 3, app.place_rip(rip, "t3.mkv"), rip.size_bytes)
         assert (await app.task(rip_task))["result"]["filing"]["skipped"] == "held"
         # identification is certain: it names the disc and tells its listeners
