@@ -14,7 +14,7 @@ from amphigory.config import MetadataSettings
 from amphigory.identify.discdb_map import title_type
 from amphigory.identify.identifier import Identifier, IdentifyContext
 from amphigory.identify.result import Candidate, Identification
-from amphigory.metadata.cache import MemoryCache
+from amphigory.metadata.cache import LookupCache, MemoryCache
 from amphigory.metadata.http import HttpPolicy, ServiceError
 from amphigory_daemon.scan.native import scan_path
 from amphigory_protocol.disc import ScanResult
@@ -33,7 +33,7 @@ def _scan(samples: Path, rel: str) -> ScanResult:
 
 
 async def _identify(settings: MetadataSettings, scan: ScanResult, context: IdentifyContext = IdentifyContext(),
-                    cache: MemoryCache | None = None) -> Identification:
+                    cache: LookupCache | None = None) -> Identification:
     identifier = Identifier(settings, cache, policy=QUICK)
     try:
         return await identifier.identify(scan, context)
@@ -237,3 +237,25 @@ async def test_the_thediscdb_stand_in_refuses_what_the_published_schema_refuses(
                                                body=misnamed), "x")
     finally:
         await http.aclose()
+
+
+async def test_the_database_cache_answers_a_second_identification_without_asking(
+        tmp_path: Path, samples: Path, standin_settings: MetadataSettings, thediscdb_standin: TheDiscDbStandIn,
+        tmdb_standin: TmdbStandIn) -> None:
+    from amphigory.database import Database
+    from amphigory.metadata.cache import SqliteCache
+
+    scan = _scan(samples, "dvd/AMPHIGORY_SAMPLE_DVD.iso")
+    thediscdb_standin.items = [discdb_record(scan, DVD_ITEMS, item_id=9)]
+    tmdb_standin.films = {SAMPLE_FILM.id: SAMPLE_FILM}
+    db = Database(tmp_path / "amphigory.db")
+    await db.initialize()
+    try:
+        first = await _identify(standin_settings, scan, cache=SqliteCache(db))
+        asked = len(thediscdb_standin.seen) + len(tmdb_standin.seen)
+        thediscdb_standin.trouble = tmdb_standin.trouble = "503"  # a restart later, the services are down
+        again = await _identify(standin_settings, scan, cache=SqliteCache(db))
+    finally:
+        await db.close()
+    assert again == first and first.status == "identified" and not again.retry
+    assert len(thediscdb_standin.seen) + len(tmdb_standin.seen) == asked
