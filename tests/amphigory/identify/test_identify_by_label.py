@@ -13,7 +13,7 @@ from amphigory_daemon.scan.native import scan_path
 from amphigory_protocol.disc import ScanResult, Title
 from standins.tmdb import Film, Series, TmdbStandIn
 
-QUICK = HttpPolicy(timeout=5.0, attempts=2, backoff=0.01)
+QUICK = HttpPolicy(timeout=15.0, attempts=2, backoff=0.01)  # generous: a loaded CI machine
 DIE_HARDS = [Film(1573, "Die Hard 2", "1990-07-02", 124, "tt0099423"),
              Film(562, "Die Hard", "1988-07-15", 132, "tt0095016"),
              Film(1572, "Die Hard: With a Vengeance", "1995-05-19", 128, "tt0112864")]

@@ -25,7 +25,9 @@ from standins.thediscdb import TheDiscDbStandIn
 from standins.tmdb import TOKEN, TmdbStandIn
 from standins.truth import discdb_record_from_truth, load_truth, work
 
-QUICK = HttpPolicy(timeout=1.0, attempts=2, backoff=0.01, max_wait=1.0)
+# Generous timeouts (a loaded CI machine), short waits between tries; IMPATIENT is for the slow-service case only.
+QUICK = HttpPolicy(timeout=15.0, attempts=2, backoff=0.01, max_wait=1.0)
+IMPATIENT = HttpPolicy(timeout=1.0, attempts=2, backoff=0.01, max_wait=1.0)
 
 
 def _scan(samples: Path, rel: str) -> ScanResult:
@@ -33,8 +35,8 @@ def _scan(samples: Path, rel: str) -> ScanResult:
 
 
 async def _identify(settings: MetadataSettings, scan: ScanResult, context: IdentifyContext = IdentifyContext(),
-                    cache: LookupCache | None = None) -> Identification:
-    identifier = Identifier(settings, cache, policy=QUICK)
+                    cache: LookupCache | None = None, policy: HttpPolicy = QUICK) -> Identification:
+    identifier = Identifier(settings, cache, policy=policy)
     try:
         return await identifier.identify(scan, context)
     finally:
@@ -135,7 +137,7 @@ async def test_service_trouble_never_raises_and_asks_to_retry(
         settings = MetadataSettings(tmdb_token=TOKEN, tmdb_url=f"{gone}/3", thediscdb_url=f"{gone}/graphql",
                                     musicbrainz_url=f"{StandIn.closed_url()}/ws/2", coverart_url=gone)
     caplog.set_level(logging.DEBUG)
-    answer = await _identify(settings, _scan(samples, rel))
+    answer = await _identify(settings, _scan(samples, rel), policy=IMPATIENT if trouble == "slow" else QUICK)
     assert answer.retry and answer.status == "unknown"
     assert answer.reasons
     assert TOKEN not in caplog.text
