@@ -127,3 +127,12 @@ async def test_a_picked_series_disc_of_specials_is_numbered_in_season_zero(
     assert (answer.status, answer.source) == ("identified", "person")
     assert {(t.number, t.season, t.episode, t.name) for t in answer.titles} == {(1, 0, 2, "Reunion"),
                                                                                (2, 0, 1, "Making Of")}
+
+
+async def test_the_meta_title_says_the_season_the_label_does_not(
+        shared_fixtures: Path, standin_settings: MetadataSettings, tmdb_standin: TmdbStandIn) -> None:
+    tmdb_standin.series = {s.id: s for s in OFFICES}
+    scan = log(shared_fixtures, "tv-bd-the-office-s1-d1").model_copy(update={"volume_name": "OFFICE_D1"})
+    answer = await identify(standin_settings, scan, IdentifyContext(bdmt_title="The Office: Season 2"))
+    assert (answer.status, answer.tmdb_id, answer.season) == ("identified", 2316, 2)
+    assert sorted(t.episode for t in answer.titles if t.episode is not None) == [1, 2, 3, 4, 5, 6]
