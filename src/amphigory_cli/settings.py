@@ -222,7 +222,8 @@ def webapp_settings(args: argparse.Namespace, env: Mapping[str, str] = os.enviro
     v = resolve(args, SERVE_OPTIONS, env, file_settings("serve", args, env))
     return WebappSettings(host=v["host"], port=int(v["port"]), data_dir=data_dir(v), token=v["token"],
                           auto_scan=bool(v["auto_scan"]), transcode=transcode_mode(str(v["transcode"])),
-                          metadata=metadata_settings(v), on_insert=on_insert_mode(str(v["on_insert"])),
+                          metadata=metadata_settings(v), identify=True,
+                          on_insert=on_insert_mode(str(v["on_insert"])),
                           auto_rip_delay=float(v["auto_rip_delay"]), eject_when_done=bool(v["eject_when_done"]),
                           notify=tuple(v["notify"]), queue=queue_url(str(v["queue"])), workers=int(v["workers"]))
 
