@@ -80,9 +80,16 @@ class Identifier:
 
     async def search(self, query: str, kind: Kind | None = None, year: int | None = None) -> list[Candidate]:
         """A person's search box: TMDB for films and series (`kind` None: both), MusicBrainz releases for music.
-        Unlike `identify`, a service that cannot answer raises `ServiceError` (the person is waiting to hear it)."""
+        Like `identify`, it never raises for service trouble: a service that cannot answer finds nothing (logged)."""
         if self.settings.offline or not query.strip():
             return []
+        try:
+            return await self._search(query, kind, year)
+        except ServiceError as e:
+            log.warning("search: %s", e)
+            return []
+
+    async def _search(self, query: str, kind: Kind | None, year: int | None) -> list[Candidate]:
         if kind == "music":
             return [Candidate(kind="music", title=f.title, year=f.year, artist=f.artist, musicbrainz_release_id=f.id,
                               score=round(f.score / 100, 3)) for f in await self._mb.search(query)]

@@ -136,3 +136,15 @@ async def test_the_meta_title_says_the_season_the_label_does_not(
     answer = await identify(standin_settings, scan, IdentifyContext(bdmt_title="The Office: Season 2"))
     assert (answer.status, answer.tmdb_id, answer.season) == ("identified", 2316, 2)
     assert sorted(t.episode for t in answer.titles if t.episode is not None) == [1, 2, 3, 4, 5, 6]
+
+
+async def test_a_search_while_the_service_is_down_finds_nothing_and_raises_nothing(
+        standin_settings: MetadataSettings, tmdb_standin: TmdbStandIn) -> None:
+    tmdb_standin.films = {f.id: f for f in DIE_HARDS}
+    tmdb_standin.trouble = "503"
+    identifier = Identifier(standin_settings, policy=QUICK)
+    try:
+        assert await identifier.search("die hard") == []
+        assert await identifier.search("album", kind="music") == []  # nothing there either, and no error
+    finally:
+        await identifier.aclose()
