@@ -45,6 +45,8 @@ class WebappSettings:
     # (tests drive scans themselves); `amphigory serve` and `amphigory demo` turn it on (--auto-scan).
     auto_scan: bool = False
     transcode: TranscodeMode = "none"
+    # Keep a rip in ripped/ once it is safely in the library (False: remove it, so rips do not fill the disk twice).
+    keep_ripped: bool = False
     metadata: MetadataSettings = field(default_factory=MetadataSettings)
     # Hands-free mode (DESIGN.md): what to do on insert, the countdown before ripping, eject when done, and the
     # Apprise URLs told when a disc is done, needs review or failed (secrets: never logged or echoed in full).

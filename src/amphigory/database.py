@@ -138,8 +138,13 @@ _V4 = (
     "ALTER TABLE tracks ADD COLUMN episode_end INTEGER",
 )
 
+# Rips (issue 12): a CD's album artist as the person gave it on the album form (the scan's CD-TEXT is the default).
+_RIPS_ALBUM_ARTIST = (
+    "ALTER TABLE discs ADD COLUMN artist TEXT",
+)
+
 # MIGRATIONS[n] takes the schema from version n to n + 1.
-MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3, 3: _V4}
+MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _RIPS_ALBUM_ARTIST}
 SCHEMA_VERSION = max(MIGRATIONS) + 1
 
 

@@ -21,7 +21,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from amphigory import pages
-from amphigory.api import discs, drives, health, library, tasks
+from amphigory.api import discs, drives, health, library, manage, tasks
 from amphigory.api.deps import task_problem_handler
 from amphigory.api.disc_repository import DiscRepository
 from amphigory.auth import BrowserAuth, login
@@ -57,7 +57,8 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
             app.state.tasks = service
             await service.start()
             stack.push_async_callback(service.stop)
-            filer = Filer(service, repository, current.library_dir, current.transcode)
+            filer = Filer(service, repository, current.library_dir, current.transcode,
+                          keep_ripped=current.keep_ripped)
             app.state.filer = filer
             await filer.start()
             stack.push_async_callback(filer.stop)
@@ -78,6 +79,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
     app.include_router(discs.router)
     app.include_router(library.router)
     app.include_router(tasks.router)
+    app.include_router(manage.router)
     app.include_router(health.router)
     app.include_router(pages.router)  # HTML pages and their /static files
 

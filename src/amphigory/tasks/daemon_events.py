@@ -101,7 +101,7 @@ class TaskEvents:
         code = str(error.get("code") or "failed")
         message = str(error.get("message") or f"{event.event.value} without a message")
         if event.event is EventName.RIP_FAILED and fingerprint and isinstance(number, int):
-            await self.discs.record_rip_failed(fingerprint, number, message)
+            await self.discs.record_rip_failed(fingerprint, number, None if code == "cancelled" else message)
         if isinstance(task_id, str):
             status: TaskStatus = "cancelled" if code == "cancelled" else "failed"
             await self.records.finish(task_id, daemon_id, status, error=message, error_code=code)

@@ -1,0 +1,33 @@
+"""The file name each title will get, shown before ripping: a stored disc with every present track's
+`planned_library_path` (library-relative) filled in from its current names, by the same rules filing uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from amphigory.api.disc_repository import DiscRepository, StoredDisc
+from amphigory.library.filing import relative_path
+from amphigory.library.naming import MEDIA_EXTENSIONS
+from amphigory_protocol.disc import ScanResult
+
+
+def planned(disc: StoredDisc, scan: ScanResult | None) -> StoredDisc:
+    """`disc` with each present track's `planned_library_path` (pure: no file system)."""
+    artist = disc.artist or (scan.artist if scan else None)
+    names = {t.number: t.name for t in scan.titles if t.name} if scan else {}
+    default_ext = ".flac" if disc.disc_type == "cd" else ".mkv"
+    tracks = []
+    for track in disc.tracks:
+        if not track.present:
+            tracks.append(track)
+            continue
+        ripped_ext = Path(track.ripped_path).suffix.lower() if track.ripped_path else ""
+        ext = ripped_ext if ripped_ext in MEDIA_EXTENSIONS else default_ext
+        path = relative_path(disc, track, ext, artist, names).as_posix()
+        tracks.append(track.model_copy(update={"planned_library_path": path}))
+    return disc.model_copy(update={"tracks": tracks})
+
+
+async def with_planned_paths(discs: DiscRepository, disc: StoredDisc) -> StoredDisc:
+    """`planned` with the disc's stored scan (for a CD's artist and CD-TEXT names)."""
+    return planned(disc, await discs.scan_result(disc.fingerprint))
