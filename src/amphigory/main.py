@@ -18,6 +18,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from amphigory import pages
@@ -74,6 +75,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
     if settings is not None:
         app.state.settings = settings
     app.add_exception_handler(TaskProblem, task_problem_handler)
+    app.add_exception_handler(StarletteHTTPException, pages.not_found_handler)
     app.include_router(websocket_router)
     app.include_router(drives.router)
     app.include_router(discs.router)

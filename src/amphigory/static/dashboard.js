@@ -29,7 +29,7 @@
     try {
       const body = await api("GET", `/api/discs?q=${encodeURIComponent(fingerprint)}&limit=50`);
       const disc = body.discs.find((d) => d.fingerprint === fingerprint);
-      known.set(fingerprint, disc ? { title: disc.title, year: disc.year } : null);
+      known.set(fingerprint, disc ? { title: disc.title, year: disc.year, ripped: disc.ripped_count } : null);
     } catch (err) {
       known.delete(fingerprint);
       return;
@@ -49,7 +49,9 @@
         el("div", { className: "card-title" },
           heading,
           el("p", { className: "drive-name" })),
-        el("span", { className: "state-badge" })),
+        el("span", { className: "card-badges" },
+          el("span", { className: "state-badge" }),
+          el("span", { className: "history-badge" }))),
       el("dl", { className: "facts" },
         el("div", { className: "fact-type" }, el("dt", { text: "Type" }), el("dd")),
         el("div", { className: "fact-label" }, el("dt", { text: "Volume label" }), el("dd")),
@@ -61,8 +63,8 @@
         progressBar("Progress")),
       el("p", { className: "card-error", role: "alert", hidden: true }),
       el("div", { className: "card-actions" },
-        el("button", { type: "button", className: "button primary", dataset: { action: "scan" }, text: "Scan" }),
         el("a", { className: "button", dataset: { action: "review" }, text: "Review" }),
+        el("button", { type: "button", className: "button", dataset: { action: "scan" }, text: "Scan" }),
         el("button", { type: "button", className: "button ghost", dataset: { action: "eject" }, text: "Eject" })));
     card.querySelector("[data-action=scan]").addEventListener("click", () => act(id, "scan"));
     card.querySelector("[data-action=eject]").addEventListener("click", () => act(id, "eject"));
@@ -83,6 +85,14 @@
     card.dataset.state = state;
     card.dataset.fingerprint = drive.fingerprint || "";
     card.dataset.known = isKnown ? "true" : "false";
+    // A disc ripped before looks different from one seen for the first time (it needs no new rips, usually).
+    const history = !hasDisc || stored === "pending" || stored === undefined ? "" : isKnown && stored.ripped
+      ? "ripped" : "new";
+    card.dataset.history = history;
+    const historyBadge = card.querySelector(".history-badge");
+    historyBadge.hidden = !history;
+    historyBadge.textContent = history === "ripped"
+      ? `Ripped before · ${stored.ripped} title${stored.ripped === 1 ? "" : "s"}` : "New disc";
 
     const title = !hasDisc ? "No disc" : isKnown ? stored.title + (stored.year ? ` (${stored.year})` : "")
       : drive.disc_volume || "Disc without a label";
@@ -113,6 +123,9 @@
     card.querySelector("[data-action=scan]").textContent = isKnown || state === "scanned" ? "Rescan" : "Scan";
     const review = card.querySelector("[data-action=review]");
     const canReview = drive.fingerprint && (isKnown || state === "scanned");
+    // The primary button is what a person wants next: Review once there is something to review, else Scan.
+    review.classList.toggle("primary", Boolean(canReview));
+    card.querySelector("[data-action=scan]").classList.toggle("primary", !canReview);
     if (canReview) {
       review.href = `/discs/${encodeURIComponent(drive.fingerprint)}`;
       review.removeAttribute("aria-disabled");
@@ -266,6 +279,12 @@
       case "disc":
         known.delete(msg.fingerprint);
         lookUp(msg.fingerprint);
+        break;
+      case "task": // a finished rip changes how many titles of the disc were ripped before
+        if (msg.task && msg.task.type === "rip" && msg.task.status === "complete" && msg.task.fingerprint) {
+          known.delete(msg.task.fingerprint);
+          lookUp(msg.task.fingerprint);
+        }
         break;
       default:
         break;
