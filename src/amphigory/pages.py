@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from amphigory.api.disc_repository import DiscRepository, StoredDisc, StoredTrack
+from amphigory.database import now
 from amphigory.library.plan import planned
 from amphigory_protocol.disc import TitleType
 
@@ -136,6 +137,7 @@ async def disc_review(request: Request, fingerprint: str) -> Response:
         "page": "disc", "disc": disc, "titles": titles, "duplicates": duplicates, "types": TITLE_TYPES,
         "artist": disc.artist or (scan.artist if scan else None) or "",
         "ripped": sum(1 for t in disc.tracks if t.ripped_path or t.library_path),
+        "rendered_at": now(),
     }
     return templates.TemplateResponse(request, "disc.html", context)
 

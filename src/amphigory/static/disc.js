@@ -224,8 +224,10 @@
   async function loadTasks() {
     try {
       const body = await api("GET", `/api/tasks?fingerprint=${encodeURIComponent(fingerprint)}&limit=500`);
-      // Oldest first, so the newest task of each title is the one left showing.
-      for (const task of [...body.tasks].reverse()) showTask(task);
+      // Oldest first, so the newest task of each title is the one left showing. Only what changed since the page
+      // was rendered: older tasks are already in the statuses the server rendered (and may be of a deleted rip).
+      const since = form.dataset.renderedAt || "";
+      for (const task of [...body.tasks].reverse()) if (task.updated_at >= since) showTask(task);
     } catch (err) { /* the statuses rendered by the server stay */ }
   }
 

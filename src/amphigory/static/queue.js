@@ -84,7 +84,7 @@
         el("button", { type: "button", className: "button ghost", dataset: { action: "dismiss" }, text: "Dismiss" })),
       el("ul", { className: "task-steps" }));
     for (const action of ["cancel", "retry", "dismiss"]) {
-      own(item, `[data-action=${action}]`).addEventListener("click", () => act(task.id, action));
+      own(item, `.task-actions [data-action=${action}]`).addEventListener("click", () => act(task.id, action));
     }
     return item;
   }
@@ -139,12 +139,15 @@
     const path = task.status === "complete" && task.result && task.result.path;
     const skipped = task.result && task.result.filing && task.result.filing.note;
     result.hidden = !path && !skipped;
+    const ripped = task.type === "file" && task.result && task.result.ripped;
     result.textContent = [path ? `${task.type === "file" ? "Filed as" : "Written to"} ${path}` : "",
-      skipped ? `Not filed: ${skipped}` : ""].filter(Boolean).join(" · ");
+      skipped ? `Not filed: ${skipped}` : "",
+      ripped === "removed" ? "the rip left ripped/ (it is safely in the library)" : ripped ? `rip ${ripped}` : "",
+    ].filter(Boolean).join(" · ");
 
     own(item, ".task-actions [data-action=cancel]").hidden = !active;
     own(item, ".task-actions [data-action=retry]").hidden = !((failed || cancelled) && task.type !== "eject");
-    own(item, ".task-actions [data-action=dismiss]").hidden = active;
+    own(item, ".task-actions [data-action=dismiss]").hidden = !failed && !cancelled;
     place(task, item);
   }
 
