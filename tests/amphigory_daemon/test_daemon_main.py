@@ -206,6 +206,8 @@ async def test_request_errors(rig: Any, backend: FakeBackend) -> None:
         ("scan", {"drive_id": D1, "task_id": "t1"}, "no_disc"),
         ("eject", {"drive_id": D1}, "no_disc"),
         ("scan", {"drive_id": D1}, "invalid_params"),
+        ("rip", {"drive_id": D1, "task_id": "t9", "fingerprint": "dvd-x", "title": TITLE, "replace_path": 5},
+         "invalid_params"),
     ]:
         with pytest.raises(Exception) as err:
             await client.call(method, **params)
