@@ -266,3 +266,51 @@ def _json_404(stack: Stack, path: str) -> dict[str, Any]:
         body: dict[str, Any] = json.loads(exc.read())
         return body
     raise AssertionError(f"{path} did not answer 404")
+
+
+def post_status(stack: Stack, path: str, body: Any) -> int:
+    """POST and return the status (a refusal is an answer here, not an error)."""
+    try:
+        post_json(stack, path, body)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    return 200
+
+
+def test_queue_shows_cancelled_apart_and_failed_ones_are_dismissed(stack: Stack, desktop: Watched) -> None:
+    page = desktop.page
+    fingerprint = ready(stack, "dvd")
+    longest = max((t for t in get_json(stack, f"/api/discs/{fingerprint}")["tracks"] if t["present"]),
+                  key=lambda t: t["duration_seconds"])
+    ripping = post_json(stack, drive_path(stack, "rip"), {"tracks": [longest["number"]], "fingerprint": fingerprint,
+                                                         "replace": True})
+    rip_id = ripping["task_ids"][0]
+    cancelled = post_json(stack, f"/api/tasks/{rip_id}/cancel", {})
+    assert cancelled["status"] == "cancelled"
+    until(lambda: drive(stack)["state"] != "ripping", "the drive to stop ripping")
+    post_json(stack, drive_path(stack, "eject"), {})
+    until(lambda: drive(stack)["state"] == "empty", "the drive to be empty")
+    assert post_status(stack, drive_path(stack, "scan"), {}) == 409  # no disc: the scan task fails
+    assert post_status(stack, drive_path(stack, "scan"), {}) == 409
+
+    page.goto(stack.url + "/queue")
+    entry = page.locator(f'#tasks-cancelled > .task[data-task-id="{rip_id}"]')
+    expect(entry.locator(".status-pill")).to_have_text("Cancelled")
+    expect(page.locator(f'#tasks-failed .task[data-task-id="{rip_id}"]')).to_have_count(0)
+    failed = page.locator("#tasks-failed > .task")
+    expect(failed).to_have_count(2)
+    expect(failed.first.locator(".task-error")).to_contain_text("There is no disc in the drive.")
+    desktop.screenshot("queue-failed-and-cancelled")
+
+    first_id = failed.first.get_attribute("data-task-id")
+    failed.first.get_by_role("button", name="Dismiss").click()
+    expect(failed).to_have_count(1)
+    with pytest.raises(urllib.error.HTTPError):
+        get_json(stack, f"/api/tasks/{first_id}")
+    page.get_by_role("button", name="Clear failed").click()
+    expect(failed).to_have_count(0)
+    expect(page.locator("[data-count=failed]")).to_have_text("0")
+    expect(page.get_by_role("button", name="Clear failed")).to_be_hidden()
+    expect(entry).to_be_visible()  # clearing the failed ones leaves the cancelled one
+    assert get_json(stack, "/api/tasks?status=failed")["tasks"] == []
+    assert not desktop.errors and not desktop.dialogs

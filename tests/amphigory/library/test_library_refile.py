@@ -137,6 +137,9 @@ async def test_failed_tasks_are_dismissed_one_by_one_or_cleared(tmp_path: Path,
         assert removed == [{"type": "tasks_removed", "task_ids": [ids[0]]},
                            {"type": "tasks_removed", "task_ids": [ids[1]]}]
         assert (await app.http.delete("/api/tasks/nope")).status_code == 404
+        spec = (await app.http.get("/openapi.json")).json()["paths"]
+        assert "delete" in spec["/api/tasks/{task_id}"] and "delete" in spec["/api/tasks"]
+        assert "delete" in spec["/api/discs/{fingerprint}"]
         assert (await app.http.delete("/api/tasks", params={"status": "running"})).status_code == 422
 
 
