@@ -28,11 +28,7 @@ class KeepingStack(Stack):
     """The ui_stack webapp and daemon, with the webapp keeping rips in ripped/ after filing."""
 
     daemon_id: str = "manage-e2e@host"
-
-    def start_webapp(self, timeout: float = 20.0) -> None:
-        self._spawn("webapp", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir",
-                    str(self.data_dir), "--token", self.token, "--keep-ripped", "1")
-        self.wait_healthy(timeout)
+    serve_args: tuple[str, ...] = ("--keep-ripped", "1")
 
 
 @pytest.fixture(scope="module")

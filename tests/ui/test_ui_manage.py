@@ -74,7 +74,7 @@ def ready(stack: Stack, disc_type: str) -> str:
     if disc_or_none(stack, fingerprint) is None and drive(stack)["state"] != "scanning":
         post_json(stack, drive_path(stack, "scan"), {})
     until(lambda: disc_or_none(stack, fingerprint), "the disc to be scanned")
-    until(lambda: drive(stack)["state"] == "scanned", "the scan to end")
+    until(lambda: drive(stack)["state"] in ("disc_inserted", "scanned"), "the scan to end")  # a known disc: no scan
     return fingerprint
 
 
