@@ -7,6 +7,7 @@ Each test puts the disc it needs into the one image drive itself, so the tests r
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 import urllib.error
@@ -141,6 +142,14 @@ def test_rerip_replaces_the_file_once_the_new_rip_is_done(stack: Stack, desktop:
     tasks = get_json(stack, f"/api/tasks?fingerprint={fingerprint}&limit=500")["tasks"]
     reripped = [t for t in tasks if t["type"] == "rip" and t["track_number"] == number and t["params"].get("replace")]
     assert reripped and reripped[0]["status"] == "complete"
+    page.goto(stack.url + "/")
+    card = page.locator(".drive-card")
+    expect(card).to_have_attribute("data-history", "ripped")  # not the look of a disc seen for the first time
+    expect(card.locator(".history-badge")).to_contain_text("Ripped before")
+    expect(card.get_by_role("link", name="Review")).to_have_class(re.compile(r"\bprimary\b"))
+    expect(card.get_by_role("button", name="Rescan")).not_to_have_class(re.compile(r"\bprimary\b"))
+    desktop.screenshot("dashboard-ripped-before")
+
     page.goto(stack.url + "/queue")
     entry = page.locator(f'#tasks-complete > .task[data-task-id="{reripped[0]["id"]}"]')
     expect(entry).to_contain_text("(re-rip)")
@@ -223,6 +232,10 @@ def test_review_page_fits_a_phone_without_sideways_scrolling(stack: Stack, phone
 def test_a_cd_is_reviewed_as_an_album(stack: Stack, desktop: Watched) -> None:
     page = desktop.page
     fingerprint = ready(stack, "cd")
+    if not any(t["ripped_path"] for t in get_json(stack, f"/api/discs/{fingerprint}")["tracks"]):
+        page.goto(stack.url + "/")
+        expect(page.locator(".drive-card")).to_have_attribute("data-history", "new")
+        expect(page.locator(".drive-card .history-badge")).to_have_text("New disc")
     page.goto(f"{stack.url}/discs/{fingerprint}")
     album = page.get_by_role("group", name="Album")
     expect(album.get_by_label("Artist")).to_be_visible()
