@@ -169,6 +169,10 @@ def test_renaming_a_filed_disc_moves_its_files_into_one_folder(stack: Stack, des
     page.get_by_label("Title", exact=True).fill("Renamed Film")
     page.get_by_label("Year").fill("1999")
     page.get_by_label(f"Name of title {number}").fill("Short One")
+    # the file name follows the typing, before anything is saved
+    expect(page.locator(f'.planned[data-track="{number}"]')).to_contain_text("Renamed Film (1999)/")
+    expect(page.locator(f'.planned[data-track="{number}"]')).to_contain_text("Short One.mkv")
+    assert old.exists()
     page.get_by_role("button", name="Save choices").click()
     expect(page.locator("#rip-status")).to_have_text("Choices saved.")
     expect(page.locator(f'.planned[data-track="{number}"]')).to_contain_text("Movies/Renamed Film (1999)/")

@@ -1,5 +1,6 @@
 """Managing rips: delete a disc's rips and library files (`DELETE /api/discs/{fingerprint}`), dismiss a finished
-task (`DELETE /api/tasks/{id}`) or clear all failed ones (`DELETE /api/tasks?status=failed`)."""
+task (`DELETE /api/tasks/{id}`) or clear all failed ones (`DELETE /api/tasks?status=failed`), and preview the file
+names unsaved changes would give (`POST /api/discs/{fingerprint}/plan`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
 
 from amphigory.api.deps import Db, Discs, Manager, Tasks
+from amphigory.api.disc_repository import DiscUpdate
+from amphigory.library.plan import planned, with_changes
 from amphigory.library.removal import delete_disc_rips
 from amphigory.tasks.sql import delete_finished_tasks
 
@@ -31,6 +34,29 @@ class DiscDeleted(BaseModel):
 
 class TasksDismissed(BaseModel):
     task_ids: list[str]
+
+
+class PlannedTrack(BaseModel):
+    number: int
+    planned_library_path: str | None
+
+
+class Plan(BaseModel):
+    """Each present track's library path (relative to the library root) with the changes applied."""
+
+    tracks: list[PlannedTrack]
+
+
+@router.post("/api/discs/{fingerprint}/plan", response_model=Plan, tags=["discs"],
+             responses={404: {"description": "unknown disc"}})
+async def plan_disc(fingerprint: str, changes: DiscUpdate, discs: Discs) -> Plan:
+    """The file names the disc's titles would get with these changes (nothing is saved)."""
+    disc = await discs.get(fingerprint)
+    if disc is None:
+        raise HTTPException(status_code=404, detail=f"no disc with fingerprint {fingerprint}")
+    preview = planned(with_changes(disc, changes), await discs.scan_result(fingerprint))
+    return Plan(tracks=[PlannedTrack(number=t.number, planned_library_path=t.planned_library_path)
+                        for t in preview.tracks if t.present])
 
 
 @router.delete("/api/discs/{fingerprint}", response_model=DiscDeleted,

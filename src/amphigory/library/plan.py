@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from amphigory.api.disc_repository import DiscRepository, StoredDisc
+from amphigory.api.disc_repository import DiscRepository, DiscUpdate, StoredDisc
 from amphigory.library.filing import relative_path
 from amphigory.library.naming import MEDIA_EXTENSIONS
 from amphigory_protocol.disc import ScanResult
@@ -31,3 +31,26 @@ def planned(disc: StoredDisc, scan: ScanResult | None) -> StoredDisc:
 async def with_planned_paths(discs: DiscRepository, disc: StoredDisc) -> StoredDisc:
     """`planned` with the disc's stored scan (for a CD's artist and CD-TEXT names)."""
     return planned(disc, await discs.scan_result(disc.fingerprint))
+
+
+def with_changes(disc: StoredDisc, changes: DiscUpdate) -> StoredDisc:
+    """`disc` as it would be with the person's unsaved `changes` (pure; tracks it lacks are left out), so the page
+    can show the file names before anything is saved."""
+    values: dict[str, object] = {}
+    if changes.title is not None:
+        values["title"] = changes.title
+    if "year" in changes.model_fields_set:
+        values["year"] = changes.year
+    if "artist" in changes.model_fields_set:
+        values["artist"] = (changes.artist or "").strip() or None
+    by_number = {t.number: t for t in changes.tracks}
+    tracks = []
+    for track in disc.tracks:
+        change = by_number.get(track.number)
+        update: dict[str, object] = {}
+        if change is not None and "name" in change.model_fields_set:
+            update["name"] = change.name
+        if change is not None and "type" in change.model_fields_set:
+            update["track_type"] = change.type
+        tracks.append(track.model_copy(update=update) if update else track)
+    return disc.model_copy(update={**values, "tracks": tracks})

@@ -107,13 +107,40 @@
     heading.replaceChildren(disc.title);
     if (disc.year) heading.append(" ", el("span", { className: "muted", text: `(${disc.year})` }));
     document.title = `${disc.title} · Amphigory`;
-    for (const track of disc.tracks || []) {
+    showPlanned(disc.tracks);
+    return body;
+  }
+
+  function showPlanned(tracks) {
+    for (const track of tracks || []) {
       for (const code of form.querySelectorAll(`.planned[data-track="${track.number}"] .planned-path`)) {
         code.textContent = track.planned_library_path || "";
       }
     }
-    return body;
   }
+
+  // The file names follow what the person types, before anything is saved (POST .../plan saves nothing).
+  let previewTimer = null;
+  let previewSeq = 0;
+  function previewSoon() {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(async () => {
+      const seq = ++previewSeq;
+      const body = choices();
+      if (!body.title) delete body.title;
+      if (body.year !== null && !(Number.isInteger(body.year) && body.year >= 1870 && body.year <= 2200)) {
+        body.year = null;
+      }
+      try {
+        const plan = await api("POST", `/api/discs/${encodeURIComponent(fingerprint)}/plan`, body);
+        if (seq === previewSeq) showPlanned(plan.tracks);
+      } catch (err) { /* the names shown stay as they were */ }
+    }, 250);
+  }
+  form.addEventListener("input", (event) => {
+    if (event.target.matches("input[type=text], input[type=number]")) previewSoon();
+  });
+  form.addEventListener("change", (event) => { if (event.target.matches("select")) previewSoon(); });
 
   function isRipped(number) {
     const row = rows().find((r) => r.dataset.track === String(number));

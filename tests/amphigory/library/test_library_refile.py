@@ -161,3 +161,20 @@ async def test_a_cd_album_names_its_files_with_the_persons_artist(tmp_path: Path
         assert track["planned_library_path"] == "Music/The Tones/Pure (2025)/02 Middle.flac"
         cleared = await app.http.patch(f"/api/discs/{scan.fingerprint}", json={"artist": None})
         assert cleared.json()["artist"] is None
+
+
+async def test_the_plan_shows_file_names_of_unsaved_changes_and_saves_nothing(
+        tmp_path: Path, dvd_rip: tuple[ScanResult, RipOutcome]) -> None:
+    scan, _ = dvd_rip
+    async with running(tmp_path / "data") as app:
+        await app.save(scan, "Big Buck Bunny", 2008)
+        response = await app.http.post(f"/api/discs/{scan.fingerprint}/plan", json={
+            "title": "Other", "year": 2010, "tracks": [{"number": 2, "name": "Teaser", "type": "trailer"},
+                                                       {"number": 1, "type": "main_feature"}]})
+        assert response.status_code == 200
+        plan = {t["number"]: t["planned_library_path"] for t in response.json()["tracks"]}
+        assert plan[1] == "Movies/Other (2010)/Other (2010).mkv"
+        assert plan[2] == "Movies/Other (2010)/Trailers/Teaser.mkv"
+        disc = (await app.http.get(f"/api/discs/{scan.fingerprint}")).json()
+        assert (disc["title"], disc["year"]) == ("Big Buck Bunny", 2008)
+        assert (await app.http.post("/api/discs/dvd-none/plan", json={})).status_code == 404
