@@ -179,3 +179,4 @@ async def release_ripped(discs: DiscRepository, fingerprint: str, number: int, s
     else:
         log.info("removed %s: it is safely in the library as %s", source, library_copy)
     return reason
+

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from amphigory.api.disc_repository import DiscRepository
+from amphigory.library.ripped import drop_replaced_rip
 from amphigory.tasks.models import ACTIVE, ASSUMED_FAILURES, RipListener, TaskStatus
 from amphigory.tasks.records import TaskRecords
 from amphigory_protocol.disc import ScanResult
@@ -85,6 +86,8 @@ class TaskEvents:
                                                   data.get("sha256"))
             # Once per rip: a replayed event for a task already complete files nothing again.
             task = await self.records.get(task_id) if isinstance(task_id, str) else None
+            if task is not None and isinstance(data.get("path"), str):
+                await drop_replaced_rip(task.params.get("replaces"), data["path"])
             if task is None or task.status in ACTIVE or task.error_code in ASSUMED_FAILURES:
                 for listener in self.rip_listeners:
                     filing = await listener(daemon_id, event.drive_id or "", fingerprint, number)

@@ -153,6 +153,7 @@ class TaskService:
             params: dict[str, Any] = {"output_name": output_name(disc, track)}
             if track.ripped_path:
                 params["replace"] = True
+                params["replaces"] = track.ripped_path  # the earlier rip, gone once the new one is done
             task = await self._records.create("rip", daemon_id, drive_id, expected, number, params, retry_of)
             created.append(task)
             wire = {"drive_id": drive_id, "task_id": task.id, "fingerprint": expected,

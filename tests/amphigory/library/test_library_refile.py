@@ -7,10 +7,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from test_library_filing import MOVIE_DIR, running
+from test_library_filing import DAEMON, DRIVE, MOVIE_DIR, running
 
+from amphigory.tasks import insert_task
 from amphigory_daemon.rip import RipOutcome
 from amphigory_protocol.disc import ScanResult
+from amphigory_protocol.messages import Event, EventName
 
 
 async def test_renaming_a_filed_disc_moves_every_file_into_one_new_folder(
@@ -178,3 +180,29 @@ async def test_the_plan_shows_file_names_of_unsaved_changes_and_saves_nothing(
         disc = (await app.http.get(f"/api/discs/{scan.fingerprint}")).json()
         assert (disc["title"], disc["year"]) == ("Big Buck Bunny", 2008)
         assert (await app.http.post("/api/discs/dvd-none/plan", json={})).status_code == 404
+
+
+async def test_a_rerip_under_a_new_name_removes_the_rip_it_replaced(
+        tmp_path: Path, dvd_rip: tuple[ScanResult, RipOutcome]) -> None:
+    scan, rip = dvd_rip
+    async with running(tmp_path / "data", keep_ripped=True) as app:
+        await app.save(scan, "Big Buck Bunny", 2008, t3={"type": "main_feature"})
+        old = app.place_rip(rip, "Old Name.mkv")
+        await app.finished((await app.task(await app.rip_completed(scan.fingerprint, 3, old, rip.size_bytes)))
+                           ["result"]["filing"]["task_id"])
+        new = app.place_rip(rip, "New Name.mkv")
+        async with app.app.state.db.connection() as conn:
+            await insert_task(conn, "rerip", "rip", DAEMON, DRIVE, scan.fingerprint, 3,
+                              {"replace": True, "replaces": str(old)}, None)
+            await conn.execute("UPDATE tasks SET status = 'running' WHERE id = 'rerip'")
+        event = Event(event=EventName.RIP_COMPLETED, daemon_id=DAEMON, drive_id=DRIVE, seq=99,
+                      data={"task_id": "rerip", "fingerprint": scan.fingerprint, "track_number": 3,
+                            "path": str(new), "size_bytes": rip.size_bytes, "duration_seconds": 10.0,
+                            "sha256": rip.sha256})
+        await app.tasks.on_event(DAEMON, event)
+
+        assert not old.exists() and new.exists()
+        task = await app.finished((await app.task("rerip"))["result"]["filing"]["task_id"])
+        assert task["status"] == "complete"
+        assert os.path.samefile(new, app.library / MOVIE_DIR / "Big Buck Bunny (2008).mkv")
+        assert app.library_files() == [f"{MOVIE_DIR}/Big Buck Bunny (2008).mkv"]
