@@ -20,7 +20,8 @@
 
   function updateCount() {
     const n = rows().filter((row) => checkbox(row).checked).length;
-    countText.textContent = n === 1 ? "1 title selected" : `${n} titles selected`;
+    const noun = form.dataset.kind === "album" ? "track" : "title";
+    countText.textContent = n === 1 ? `1 ${noun} selected` : `${n} ${noun}s selected`;
     for (const row of rows()) row.classList.toggle("is-selected", checkbox(row).checked);
   }
 
