@@ -348,6 +348,7 @@ async def test_rip_queue_per_drive(backend: FakeBackend, identifier: Identifier,
         assert await client.call("cancel", task_id="r2") == {"cancelled": True}
         await until(lambda: "a2" in ripper.cancelled)
         assert client.last("rip_failed")["error"]["code"] == "cancelled"
+        assert client.last("rip_failed")["drive"]["rip_error"] is None  # a cancel is no failure to show
 
         backend.send("ejected", "drive2")
         await until(lambda: "b1" in ripper.cancelled)

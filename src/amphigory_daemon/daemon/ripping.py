@@ -175,7 +175,7 @@ async def end_rip(ctx: Context, slot: Slot, rip: Rip, code: str, message: str) -
     if rip.task is not None and asyncio.current_task() is not rip.task:
         rip.task.cancel()
     if slot.drive.state is DriveState.RIPPING and slot.drive.rip_task_id == rip.task_id:
-        slot.drive.fail_rip(message)
+        slot.drive.fail_rip(None if code == "cancelled" else message)  # a cancel is not a failure
     await ctx.emit(slot, EventName.RIP_FAILED, rip_data(rip, error={"code": code, "message": message}))
 
 
