@@ -61,7 +61,8 @@ async def plan_disc(fingerprint: str, changes: DiscUpdate, discs: Discs) -> Plan
 
 @router.delete("/api/discs/{fingerprint}", response_model=DiscDeleted,
                responses={404: {"description": "unknown disc"}, 409: {"description": "the disc has tasks running"}})
-async def delete_disc(fingerprint: str, request: Request, discs: Discs, tasks: Tasks) -> DiscDeleted:
+async def delete_disc(fingerprint: str, request: Request, discs: Discs, tasks: Tasks,
+                      manager: Manager) -> DiscDeleted:
     """Delete the disc's rips and its library files (empty folders go too), then forget the disc."""
     active = [t for status in ("queued", "running")
               for t in await tasks.list_tasks(status, fingerprint=fingerprint, limit=1)]
@@ -71,6 +72,8 @@ async def delete_disc(fingerprint: str, request: Request, discs: Discs, tasks: T
     removal = await delete_disc_rips(discs, request.app.state.settings.library_dir, fingerprint)
     if removal is None:
         raise HTTPException(status_code=404, detail=f"no disc with fingerprint {fingerprint}")
+    # pages showing the disc (a dashboard card) look it up again: it is a new disc now
+    await manager.broadcast_browser({"type": "disc", "fingerprint": fingerprint, "deleted": True})
     return DiscDeleted(fingerprint=fingerprint, removed=removal.removed,
                        kept=[KeptFile(**k) for k in removal.kept])
 
