@@ -92,8 +92,8 @@ async def refile_renamed(discs: DiscRepository, library_dir: Path, fingerprint: 
         current = Path(track.library_path)
         relative = relative_path(disc, track, current.suffix, artist, names)
         target = library_dir / relative
-        if current == target or not is_safe_relative(relative):
-            continue
+        if current == target or not is_safe_relative(relative) or not inside(target, library_dir):
+            continue  # (a folder on the way that is a link out of the library is never followed)
         moves.append(await _move_track(discs, disc, track, current, target, library_dir))
     return moves
 

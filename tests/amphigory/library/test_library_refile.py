@@ -206,3 +206,22 @@ async def test_a_rerip_under_a_new_name_removes_the_rip_it_replaced(
         assert task["status"] == "complete"
         assert os.path.samefile(new, app.library / MOVIE_DIR / "Big Buck Bunny (2008).mkv")
         assert app.library_files() == [f"{MOVIE_DIR}/Big Buck Bunny (2008).mkv"]
+
+
+async def test_renaming_never_moves_a_file_out_of_the_library(tmp_path: Path,
+                                                              dvd_rip: tuple[ScanResult, RipOutcome]) -> None:
+    scan, rip = dvd_rip
+    async with running(tmp_path / "data") as app:
+        await app.save(scan, "Big Buck Bunny", 2008, t3={"type": "main_feature"})
+        ripped = app.place_rip(rip, "main.mkv")
+        rip_task = await app.rip_completed(scan.fingerprint, 3, ripped, rip.size_bytes)
+        await app.finished((await app.task(rip_task))["result"]["filing"]["task_id"])
+        outside = tmp_path / "outside"
+        outside.mkdir()
+        (app.library / "Movies" / "Escape (2001)").symlink_to(outside)  # a link out of the library
+
+        response = await app.http.patch(f"/api/discs/{scan.fingerprint}", json={"title": "Escape", "year": 2001})
+
+        assert response.status_code == 200
+        assert list(outside.iterdir()) == []
+        assert (app.library / MOVIE_DIR / "Big Buck Bunny (2008).mkv").is_file()  # left where it was
