@@ -40,7 +40,7 @@ from amphigory.library.naming import (
     library_path,
     numbered,
 )
-from amphigory.library.refile import filing_source, inside, release_ripped
+from amphigory.library.refile import filing_source, inside, refile_renamed, release_ripped
 from amphigory.library.transcode import TranscodeError, TranscodeMode
 from amphigory.tasks import Task, TaskProblem, TaskService
 
@@ -175,11 +175,17 @@ class Filer:
                 return
             finally:
                 ticker.cancel()
+            await asyncio.wait([ticker])  # no progress push of the ticker can land after the task's end
             if not self.keep_ripped:
                 assert task.fingerprint is not None and task.track_number is not None
                 kept = await release_ripped(self.discs, task.fingerprint, task.track_number, source,
                                             Path(result["path"]), result["transcoded"], self.library_dir)
                 result["ripped"] = "kept: " + kept if kept else "removed"
+            # a rename while this ran: the disc's files follow the new names into its one folder
+            for move in await refile_renamed(self.discs, self.library_dir, task.fingerprint or ""):
+                if move.number == task.track_number and move.new:
+                    result["path"] = move.new
+                    result["library_path"] = Path(move.new).relative_to(self.library_dir).as_posix()
             await self.tasks.local_finish(task.id, "complete", result=result)
 
     async def _tick(self, task_id: str, progress: _Progress) -> None:

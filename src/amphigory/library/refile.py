@@ -56,6 +56,16 @@ def prune_empty(folder: Path, root: Path) -> None:
         current = current.parent
 
 
+def at_name(current: Path, target: Path) -> bool:
+    """True when `current` is `target` or one of its numbered variants (`Name (2).mkv`: the name was taken)."""
+    if current.parent != target.parent or current.suffix != target.suffix:
+        return False
+    if current == target:
+        return True
+    prefix, stem = f"{target.stem} (", current.stem
+    return stem.startswith(prefix) and stem.endswith(")") and stem[len(prefix):-1].isdigit()
+
+
 def move_no_replace(old: Path, target: Path) -> Path:
     """Move `old` to `target`, or `target (2)`, `(3)`... (never replacing a file); returns where it went."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +102,7 @@ async def refile_renamed(discs: DiscRepository, library_dir: Path, fingerprint: 
         current = Path(track.library_path)
         relative = relative_path(disc, track, current.suffix, artist, names)
         target = library_dir / relative
-        if current == target or not is_safe_relative(relative) or not inside(target, library_dir):
+        if at_name(current, target) or not is_safe_relative(relative) or not inside(target, library_dir):
             continue  # (a folder on the way that is a link out of the library is never followed)
         moves.append(await _move_track(discs, disc, track, current, target, library_dir))
     return moves

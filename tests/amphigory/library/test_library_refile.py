@@ -9,6 +9,7 @@ from pathlib import Path
 
 from test_library_filing import DAEMON, DRIVE, MOVIE_DIR, running
 
+from amphigory.api.disc_repository import DiscUpdate
 from amphigory.tasks import insert_task
 from amphigory_daemon.rip import RipOutcome
 from amphigory_protocol.disc import ScanResult
@@ -47,6 +48,8 @@ async def test_renaming_a_filed_disc_moves_every_file_into_one_new_folder(
         tracks = {t["number"]: t for t in response.json()["tracks"]}
         assert tracks[3]["library_path"] == str(app.library / "Movies/Bunny (2009)/Bunny (2009) (2).mkv")
         assert tracks[2]["planned_library_path"] == "Movies/Bunny (2009)/Featurettes/Behind It.mkv"
+        again = await app.http.patch(f"/api/discs/{scan.fingerprint}", json={"year": 2009})
+        assert again.json()["tracks"] == response.json()["tracks"]  # nothing moves: " (2)" is its name
 
         # Filing again once the rip is gone works from the library copy.
         again = await app.http.post(f"/api/discs/{scan.fingerprint}/tracks/2/file")
@@ -225,3 +228,22 @@ async def test_renaming_never_moves_a_file_out_of_the_library(tmp_path: Path,
         assert response.status_code == 200
         assert list(outside.iterdir()) == []
         assert (app.library / MOVIE_DIR / "Big Buck Bunny (2008).mkv").is_file()  # left where it was
+
+
+async def test_a_filing_that_ends_after_a_rename_brings_the_discs_files_together(
+        tmp_path: Path, dvd_rip: tuple[ScanResult, RipOutcome]) -> None:
+    scan, rip = dvd_rip
+    async with running(tmp_path / "data") as app:
+        await app.save(scan, "Big Buck Bunny", 2008, t3={"type": "main_feature"},
+                       t2={"type": "trailer", "name": "Teaser"})
+        first = app.place_rip(rip, "main.mkv")
+        await app.finished((await app.task(await app.rip_completed(scan.fingerprint, 3, first, rip.size_bytes)))
+                           ["result"]["filing"]["task_id"])
+        # renamed while filings ran (the repository itself: no re-filing of its own), then the next one ends
+        await app.app.state.discs.update(scan.fingerprint, DiscUpdate(title="Bunny", year=2009))
+        second = app.place_rip(rip, "teaser.mkv")
+        await app.finished((await app.task(await app.rip_completed(scan.fingerprint, 2, second, rip.size_bytes)))
+                           ["result"]["filing"]["task_id"])
+
+        assert app.library_files() == ["Movies/Bunny (2009)/Bunny (2009).mkv",
+                                       "Movies/Bunny (2009)/Trailers/Teaser.mkv"]
