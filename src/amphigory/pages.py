@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from amphigory.api.disc_repository import DiscRepository, StoredDisc, StoredTrack
 from amphigory.database import now
 from amphigory.library.plan import planned
+from amphigory.library.tags import album_artist
 from amphigory_protocol.disc import TitleType
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -135,7 +136,7 @@ async def disc_review(request: Request, fingerprint: str) -> Response:
     titles, duplicates = review_rows(disc)
     context: dict[str, Any] = {
         "page": "disc", "disc": disc, "titles": titles, "duplicates": duplicates, "types": TITLE_TYPES,
-        "artist": disc.artist or (scan.artist if scan else None) or "",
+        "artist": album_artist(disc, scan.artist if scan else None) or "",
         "ripped": sum(1 for t in disc.tracks if t.ripped_path or t.library_path),
         "rendered_at": now(),
     }

@@ -28,7 +28,7 @@ class KeepingStack(Stack):
     """The ui_stack webapp and daemon, with the webapp keeping rips in ripped/ after filing."""
 
     daemon_id: str = "manage-e2e@host"
-    serve_args: tuple[str, ...] = ("--keep-ripped", "1")
+    webapp_args: tuple[str, ...] = ("--offline", "1", "--keep-ripped", "1")
 
 
 @pytest.fixture(scope="module")

@@ -61,7 +61,7 @@ class RipStack(Stack):
     slow_daemon_id: str = "rip-e2e-slow@host"
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
     # The tests look at the rips themselves: keep them in ripped/ after filing.
-    serve_args: tuple[str, ...] = ("--keep-ripped", "1")
+    webapp_args: tuple[str, ...] = ("--offline", "1", "--keep-ripped", "1")
 
     def folder(self, drive: str) -> Path:
         return self.root / "drives" / drive

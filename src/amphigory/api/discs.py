@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from amphigory.api.deps import Discs
 from amphigory.api.disc_repository import DiscSummary, DiscUpdate, StoredDisc, UnknownTrack
+from amphigory.identify.result import Identification
 from amphigory.library.plan import with_planned_paths
 from amphigory.library.refile import refile_renamed
 
 router = APIRouter(prefix="/api/discs", tags=["discs"])
+
+
+class DiscResponse(StoredDisc):
+    """A stored disc with its tracks and what identification says it is (DESIGN.md's `identification`)."""
+
+    identification: Identification | None = None  # type: ignore[assignment]
+
+    @field_validator("identification", mode="before")
+    @classmethod
+    def _stored(cls, value: Any) -> Any:
+        return Identification.from_json(value) if isinstance(value, dict) else value
 
 
 class DiscsListResponse(BaseModel):
@@ -30,7 +42,7 @@ async def list_discs(
     return DiscsListResponse(discs=await discs.list_discs(q, limit, offset))
 
 
-@router.get("/{fingerprint}", response_model=StoredDisc, responses={404: {"description": "unknown disc"}})
+@router.get("/{fingerprint}", response_model=DiscResponse, responses={404: {"description": "unknown disc"}})
 async def get_disc(fingerprint: str, discs: Discs) -> StoredDisc:
     """The disc, its tracks, and the library path each present track will be filed under
     (`planned_library_path`)."""
@@ -40,11 +52,13 @@ async def get_disc(fingerprint: str, discs: Discs) -> StoredDisc:
     return await with_planned_paths(discs, disc)
 
 
-@router.patch("/{fingerprint}", response_model=StoredDisc,
+@router.patch("/{fingerprint}", response_model=DiscResponse,
               responses={404: {"description": "unknown disc"}, 422: {"description": "unknown track"}})
 async def update_disc(fingerprint: str, changes: DiscUpdate, discs: Discs, request: Request) -> StoredDisc:
-    """Change the disc's title, year or (a CD's) artist, and each track's selection, name or type. Tracks already
-    filed move to their new names in the library (one folder per disc; folders left empty are removed)."""
+    """Change the disc's title, year or (a CD's) artist, and each track's selection, name or type. A title or year
+    that differs from the stored one is the person naming the disc (`named_by` "person"): identification never
+    changes it again. Tracks already filed move to their new names in the library (one folder per disc; folders
+    left empty are removed)."""
     try:
         disc = await discs.update(fingerprint, changes)
     except UnknownTrack as exc:

@@ -8,12 +8,13 @@ from pathlib import Path
 from amphigory.api.disc_repository import DiscRepository, DiscUpdate, StoredDisc
 from amphigory.library.filing import relative_path
 from amphigory.library.naming import MEDIA_EXTENSIONS
+from amphigory.library.tags import album_artist
 from amphigory_protocol.disc import ScanResult
 
 
 def planned(disc: StoredDisc, scan: ScanResult | None) -> StoredDisc:
     """`disc` with each present track's `planned_library_path` (pure: no file system)."""
-    artist = disc.artist or (scan.artist if scan else None)
+    artist = album_artist(disc, scan.artist if scan else None)
     names = {t.number: t.name for t in scan.titles if t.name} if scan else {}
     default_ext = ".flac" if disc.disc_type == "cd" else ".mkv"
     tracks = []

@@ -88,12 +88,13 @@ def move_no_replace(old: Path, target: Path) -> Path:
 async def refile_renamed(discs: DiscRepository, library_dir: Path, fingerprint: str) -> list[Move]:
     """Move every filed track of the disc to the path its current names give (see the module docstring)."""
     from amphigory.library.filing import relative_path  # filing imports this module
+    from amphigory.library.tags import album_artist
 
     disc = await discs.get(fingerprint)
     if disc is None:
         return []
     scan = await discs.scan_result(fingerprint)
-    artist = disc.artist or (scan.artist if scan else None)
+    artist = album_artist(disc, scan.artist if scan else None)
     names = {t.number: t.name for t in scan.titles if t.name} if scan else {}
     moves: list[Move] = []
     for track in disc.tracks:
