@@ -145,6 +145,11 @@ _V4 = (
     "ALTER TABLE tracks ADD COLUMN episode_end INTEGER",
 )
 
+# Rips (issue 12): a CD's album artist as the person gave it on the album form (the scan's CD-TEXT is the default).
+_RIPS_ALBUM_ARTIST = (
+    "ALTER TABLE discs ADD COLUMN artist TEXT",
+)
+
 # Settings edited on the settings page (amphigory.settings): a saved value (JSON) wins over the flag's default.
 # Discs from before `named_by` that a person saved choices for, or that were filed, count as named by the person
 # (only unnamed discs' rips are held: amphigory.handsfree.hold).
@@ -164,7 +169,8 @@ _V_METADATA_CACHE = (
     "CREATE TABLE metadata_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, stored_at REAL NOT NULL)",
 )
 
-MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V_METADATA_CACHE, 5: _V_SETTINGS}
+MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V_METADATA_CACHE, 5: _RIPS_ALBUM_ARTIST,
+                                      6: _V_SETTINGS}
 SCHEMA_VERSION = max(MIGRATIONS) + 1
 
 

@@ -76,6 +76,7 @@ SETTINGS: tuple[Editable, ...] = (
     Editable(cli.AUTO_SCAN, "Scan new discs at once", "Ripping and filing", "flag"),
     Editable(cli.TRANSCODE, "Transcode", "Ripping and filing", "choice", ("none", "handbrake", "ffmpeg")),
     Editable(cli.TRANSCODE_PRESET, "Transcode preset", "Ripping and filing"),
+    Editable(cli.KEEP_RIPPED, "Keep rips in ripped/ once filed", "Ripping and filing", "flag", live=False),
     Editable(cli.LIBRARY, "Library folder", "Ripping and filing", live=False),
     Editable(cli.OUTPUT_DIR, "Rip folder (a daemon's: amphigory daemon --output-dir)", "Ripping and filing",
              editable=False),
