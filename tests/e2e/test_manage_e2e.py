@@ -70,6 +70,8 @@ def dvd(stack: KeepingStack, api: httpx.Client) -> str:
     fingerprint: str = until(lambda: the_drive(api).get("fingerprint"), "the disc's fingerprint", stack)
     until(lambda: api.get(f"/api/discs/{fingerprint}").status_code == 200, "the scan", stack)
     until(lambda: the_drive(api).get("state") == "scanned", "the drive to be idle", stack)
+    # Named (a year given), so its rips are filed: a disc nobody named keeps its rips held in ripped/.
+    assert api.patch(f"/api/discs/{fingerprint}", json={"year": 2024}).json()["named_by"] == "person"
     return fingerprint
 
 

@@ -76,6 +76,12 @@ def ready(stack: Stack, disc_type: str) -> str:
         post_json(stack, drive_path(stack, "scan"), {})
     until(lambda: disc_or_none(stack, fingerprint), "the disc to be scanned")
     until(lambda: drive(stack)["state"] in ("disc_inserted", "scanned"), "the scan to end")  # a known disc: no scan
+    if disc_type == "dvd" and disc_or_none(stack, fingerprint)["named_by"] is None:
+        # Named (a year given), so its rips are filed: a disc nobody named keeps its rips held in ripped/.
+        request = urllib.request.Request(f"{stack.url}/api/discs/{fingerprint}", data=b'{"year": 2024}',
+                                         method="PATCH", headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["named_by"] == "person"
     return fingerprint
 
 
