@@ -138,8 +138,14 @@ _V4 = (
     "ALTER TABLE tracks ADD COLUMN episode_end INTEGER",
 )
 
+# A rip's checksum with its algorithm ("blake3:<hex>"); the SHA-256 records made before it say so.
+RIP_CHECKSUM_MIGRATION = (
+    "ALTER TABLE tracks ADD COLUMN rip_checksum TEXT",
+    "UPDATE tracks SET rip_checksum = 'sha256:' || rip_sha256 WHERE rip_sha256 IS NOT NULL",
+)
+
 # MIGRATIONS[n] takes the schema from version n to n + 1.
-MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3, 3: _V4}
+MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: RIP_CHECKSUM_MIGRATION}
 SCHEMA_VERSION = max(MIGRATIONS) + 1
 
 
