@@ -57,7 +57,7 @@ THEDISCDB_LABELS = {
     "extra": "extra",
     "duplicate": "duplicate",
 }  # the scan contract's classification types
-_NAME_TYPES = (
+_NAME_TYPES: tuple[tuple[tuple[str, ...], TitleType], ...] = (
     (("trailer", "teaser", "tv spot", "tv spots"), "trailer"),
     (("deleted", "extended scene"), "deleted_scene"),
     (("behind the scenes", "making of", "making-of"), "behind_the_scenes"),
@@ -93,7 +93,7 @@ class Classification:
     """The verdict for one title; ``duplicate_of`` names the kept title a duplicate repeats."""
 
     number: int
-    type: str
+    type: TitleType
     confidence: float
     duplicate_of: int | None = None
 
@@ -185,7 +185,7 @@ def _episodes(titles: Sequence[TitleFacts]) -> set[int]:
     return {t.number for t in group} | {t.number for t in halves}
 
 
-def _by_name(name: str | None) -> str | None:
+def _by_name(name: str | None) -> TitleType | None:
     lowered = (name or "").lower()
     return next((kind for words, kind in _NAME_TYPES if any(w in lowered for w in words)), None)
 
