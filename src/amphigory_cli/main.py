@@ -1,4 +1,9 @@
-"""The `amphigory` command: serve (webapp), daemon, demo (both), scan (one disc, printed)."""
+"""The `amphigory` command: serve (webapp), daemon, demo (both), scan (one disc, printed).
+
+Start-up matters for the one-shot commands (`scan` is meant to answer in well under 100 ms): each command imports
+only what it uses, inside its branch below, and the servers' settings (every option, the webapp's and daemon's
+config) are loaded only when the command is `serve` or `daemon`, or help is asked of the whole command.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from amphigory_cli import settings as cfg
+# Commands whose options live in amphigory_cli.settings; the others never import it.
+_SETTINGS_COMMANDS = frozenset({"serve", "daemon"})
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_settings: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; ``with_settings=False`` leaves the servers' options out (for the other commands,
+    which do not need the cost of loading them)."""
     parser = argparse.ArgumentParser(
         prog="amphigory",
         description="Turn a shelf of DVDs, Blu-rays and audio CDs into a clean media library.",
@@ -17,10 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="{serve,daemon,demo,scan,rip}")
 
     serve = sub.add_parser("serve", help="run the webapp (HTTP API, pages, daemon socket)")
-    cfg.add_options(serve, cfg.SERVE_OPTIONS)
-
     daemon = sub.add_parser("daemon", help="run a drive daemon that connects to the webapp")
-    cfg.add_options(daemon, cfg.DAEMON_OPTIONS)
+    if with_settings:
+        from amphigory_cli import settings as cfg
+
+        cfg.add_options(serve, cfg.SERVE_OPTIONS)
+        cfg.add_options(daemon, cfg.DAEMON_OPTIONS)
 
     demo = sub.add_parser(
         "demo", help="run webapp + daemon with image drives holding the sample discs (SQLite in ./demo-data)"
@@ -42,13 +52,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _needs_settings(argv: Sequence[str]) -> bool:
+    command = next((a for a in argv if not a.startswith("-")), None)
+    return command is None or command in _SETTINGS_COMMANDS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(with_settings=_needs_settings(argv)).parse_args(argv)
     if args.command == "serve":
+        from amphigory_cli import settings as cfg
         from amphigory_cli.serve import serve
 
         return serve(cfg.webapp_settings(args))
     if args.command == "daemon":
+        from amphigory_cli import settings as cfg
         from amphigory_cli.daemon import run_daemon
 
         return run_daemon(cfg.daemon_settings(args))
