@@ -33,7 +33,6 @@ Confidence (0..1) says how sure each rule is; it is a ranking aid, not a calibra
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, get_args
@@ -177,12 +176,19 @@ def _episodes(titles: Sequence[TitleFacts]) -> set[int]:
             best = group
     if len(best) < 3:
         return set()
-    median = statistics.median(t.duration_seconds for t in best)
+    median = _median([t.duration_seconds for t in best])
     group = [t for t in mid if 0.8 * median <= t.duration_seconds <= 1.3 * median]
     if len(group) < 3 or any(t.duration_seconds > 1.6 * median for t in titles):
         return set()
     halves = [t for t in titles if 0.4 * median <= t.duration_seconds < 0.8 * median and (t.chapters or 0) >= 2]
     return {t.number for t in group} | {t.number for t in halves}
+
+
+def _median(values: Sequence[float]) -> float:
+    """statistics.median, without importing statistics (decimal, fractions, random: a tenth of a scan's start-up)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _by_name(name: str | None) -> TitleType | None:
