@@ -1,8 +1,9 @@
-"""The `amphigory` command: serve (webapp), daemon, demo (both), scan (one disc, printed).
+"""The `amphigory` command: serve (webapp), daemon, demo (both), scan (one disc, printed), rip, doctor (what this
+machine has), install-service (start at boot). Each command imports its own modules only when it runs.
 
-Start-up matters for the one-shot commands (`scan` is meant to answer in well under 100 ms): each command imports
-only what it uses, inside its branch below, and the servers' settings (every option, the webapp's and daemon's
-config) are loaded only when the command is `serve` or `daemon`, or help is asked of the whole command.
+Start-up matters for the one-shot commands (`scan` and `--version` are meant to answer in well under 100 ms): the
+settings of every option (amphigory_cli.settings, with the webapp's and the daemon's config) are loaded only for the
+commands whose options they declare, or when help is asked of the whole command.
 """
 
 from __future__ import annotations
@@ -11,26 +12,27 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from amphigory_cli.config_file import ConfigError
+from amphigory_cli.version import VersionAction
+
+SERVICES = ("serve", "daemon", "worker")
 # Commands whose options live in amphigory_cli.settings; the others never import it.
-_SETTINGS_COMMANDS = frozenset({"serve", "daemon"})
+_SETTINGS_COMMANDS = frozenset({"serve", "daemon", "doctor"})
 
 
 def build_parser(with_settings: bool = True) -> argparse.ArgumentParser:
-    """The whole command line; ``with_settings=False`` leaves the servers' options out (for the other commands,
-    which do not need the cost of loading them)."""
+    """The whole command line; ``with_settings=False`` leaves the options of `_SETTINGS_COMMANDS` out (for the other
+    commands, which do not need the cost of loading them)."""
     parser = argparse.ArgumentParser(
         prog="amphigory",
         description="Turn a shelf of DVDs, Blu-rays and audio CDs into a clean media library.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{serve,daemon,demo,scan,rip}")
+    parser.add_argument("--version", action=VersionAction)
+    sub = parser.add_subparsers(dest="command", required=True,
+                                metavar="{serve,daemon,demo,scan,rip,doctor,install-service}")
 
     serve = sub.add_parser("serve", help="run the webapp (HTTP API, pages, daemon socket)")
     daemon = sub.add_parser("daemon", help="run a drive daemon that connects to the webapp")
-    if with_settings:
-        from amphigory_cli import settings as cfg
-
-        cfg.add_options(serve, cfg.SERVE_OPTIONS)
-        cfg.add_options(daemon, cfg.DAEMON_OPTIONS)
 
     demo = sub.add_parser(
         "demo", help="run webapp + daemon with image drives holding the sample discs (SQLite in ./demo-data)"
@@ -49,6 +51,27 @@ def build_parser(with_settings: bool = True) -> argparse.ArgumentParser:
     rip.add_argument("--title", type=int, required=True, help="title number (as `amphigory scan` lists them)")
     rip.add_argument("--output", default=".", help="output root folder (default: the current folder)")
     rip.add_argument("--name", default=None, help="file name without extension (default: 'title NN')")
+
+    doctor = sub.add_parser("doctor", help="what this machine has for ripping: drives and permissions, tools, the "
+                            "data folder, the webapp the daemon would use (exit 0 when the core works)")
+    if with_settings:
+        from amphigory_cli import settings as cfg
+
+        cfg.add_options(serve, cfg.SERVE_OPTIONS)
+        cfg.add_options(daemon, cfg.DAEMON_OPTIONS)
+        cfg.add_options(doctor, cfg.DOCTOR_OPTIONS)
+
+    service = sub.add_parser("install-service", help="start serve, daemon or worker at boot: a systemd unit (and, "
+                             "for the daemon, a udev rule) on Linux, a launchd agent on macOS")
+    service.add_argument("service", choices=SERVICES, help="what to run")
+    scope = service.add_mutually_exclusive_group()
+    scope.add_argument("--user", dest="scope", action="store_const", const="user",
+                       help="a per-user service, started at login (the default)")
+    scope.add_argument("--system", dest="scope", action="store_const", const="system",
+                       help="a system service, started at boot (run as root; the service runs as --run-as)")
+    service.add_argument("--run-as", default=None, help="the account a --system service runs as (default: you)")
+    service.add_argument("--print", dest="print_only", action="store_true",
+                         help="print the files instead of writing them")
     return parser
 
 
@@ -60,13 +83,21 @@ def _needs_settings(argv: Sequence[str]) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(with_settings=_needs_settings(argv)).parse_args(argv)
-    if args.command == "serve":
+    try:
+        return _run(args)
+    except ConfigError as exc:
+        print(f"amphigory: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command in _SETTINGS_COMMANDS:
         from amphigory_cli import settings as cfg
+    if args.command == "serve":
         from amphigory_cli.serve import serve
 
         return serve(cfg.webapp_settings(args))
     if args.command == "daemon":
-        from amphigory_cli import settings as cfg
         from amphigory_cli.daemon import run_daemon
 
         return run_daemon(cfg.daemon_settings(args))
@@ -82,6 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from amphigory_cli.rip import run_rip
 
         return run_rip(args.path, args.title, args.output, args.name)
+    if args.command == "doctor":
+        from amphigory_cli.doctor import run_doctor
+
+        return run_doctor(cfg.daemon_settings(args), cfg.config_paths("daemon", args))
+    if args.command == "install-service":
+        from amphigory_cli.service import install_service
+
+        return install_service(args.service, args.scope or "user", args.run_as, print_only=args.print_only)
     raise AssertionError(args.command)
 
 
