@@ -3,7 +3,7 @@ machine has), install-service (start at boot). Each command imports its own modu
 
 Start-up matters for the one-shot commands (`scan` and `--version` are meant to answer in well under 100 ms): the
 settings of every option (amphigory_cli.settings, with the webapp's and the daemon's config) are loaded only for the
-commands whose options they declare, or when help is asked of the whole command.
+commands whose options they declare.
 """
 
 from __future__ import annotations
@@ -76,8 +76,10 @@ def build_parser(with_settings: bool = True) -> argparse.ArgumentParser:
 
 
 def _needs_settings(argv: Sequence[str]) -> bool:
+    # the first word that is not an option names the command (the top level has no option taking a value); the
+    # top level's own help and --version never show a command's options
     command = next((a for a in argv if not a.startswith("-")), None)
-    return command is None or command in _SETTINGS_COMMANDS
+    return command in _SETTINGS_COMMANDS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
