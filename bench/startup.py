@@ -2,10 +2,11 @@
 `amphigory demo` takes to be ready.
 
 1. Whole process, interleaved so machine load hits every command alike (median and minimum of ``--runs``):
-   ``amphigory scan DISC --json``, ``amphigory identify DISC --json --offline`` and ``amphigory --version`` (each
-   only where this checkout has the command), ``python -c pass`` (the floor any Python command pays) and
-   ``HandBrakeCLI --scan -t 0 -i DISC``. Target: each amphigory command under 100 ms. Each command's CPU time
-   (user + system) is printed too: on a busy machine it tells more than the wall time.
+   ``amphigory scan DISC --json`` (and of the disc's folder copy, which needs no ISO reader), ``amphigory
+   identify DISC --json --offline`` and ``amphigory --version`` (each only where this checkout has the command),
+   ``python -c pass`` (the floor any Python command pays) and ``HandBrakeCLI --scan -t 0 -i DISC``. Target: each
+   amphigory command under 100 ms. Each command's CPU time (user + system) is printed too: on a busy machine it
+   tells more than the wall time.
 2. ``amphigory demo``: from starting the process to ``GET /api/drives`` listing the drives with every sample disc
    in them scanned (``known_disc`` set). Target: under 2 s.
 
@@ -64,8 +65,11 @@ def _wall(cmd: Sequence[str]) -> tuple[float, int]:
 def _commands(disc: Path) -> dict[str, list[str]]:
     """The commands to time: those this checkout has (a command it lacks exits 2 at once, and is left out)."""
     amphigory = _amphigory()
+    folder = disc.with_suffix("") if disc.suffix == ".iso" else None
     wanted = {
         "amphigory scan --json": [*amphigory, "scan", str(disc), "--json"],
+        **({"amphigory scan --json (folder copy)": [*amphigory, "scan", str(folder), "--json"]}
+           if folder is not None and folder.is_dir() else {}),
         "amphigory identify --json --offline": [*amphigory, "identify", str(disc), "--json", "--offline"],
         "amphigory --version": [*amphigory, "--version"],
     }
