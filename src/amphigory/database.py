@@ -152,7 +152,14 @@ RIP_CHECKSUM_MIGRATION = (
 )
 
 # MIGRATIONS[n] takes the schema from version n to n + 1.
-MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: RIP_CHECKSUM_MIGRATION}
+# Version 5: successful metadata look-ups (amphigory.metadata.cache), so a disc is looked up once.
+_V_METADATA_CACHE = (
+    "CREATE TABLE metadata_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, stored_at REAL NOT NULL)",
+)
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V_METADATA_CACHE, 5: RIP_CHECKSUM_MIGRATION,
+}
 SCHEMA_VERSION = max(MIGRATIONS) + 1
 
 

@@ -1,5 +1,6 @@
-"""The `amphigory` command: serve (webapp), daemon, demo (both), scan (one disc, printed), rip, doctor (what this
-machine has), install-service (start at boot). Each command imports its own modules only when it runs.
+"""The `amphigory` command: serve (webapp), daemon, demo (both), scan and identify (one disc, printed), rip,
+doctor (what this machine has), install-service (start at boot). Each command imports its own modules only when it
+runs.
 
 Start-up matters for the one-shot commands (`scan` and `--version` are meant to answer in well under 100 ms): the
 settings of every option (amphigory_cli.settings, with the webapp's and the daemon's config) are loaded only for the
@@ -17,7 +18,7 @@ from amphigory_cli.version import VersionAction
 
 SERVICES = ("serve", "daemon", "worker")
 # Commands whose options live in amphigory_cli.settings; the others never import it.
-_SETTINGS_COMMANDS = frozenset({"serve", "daemon", "doctor"})
+_SETTINGS_COMMANDS = frozenset({"serve", "daemon", "identify", "doctor"})
 
 
 def build_parser(with_settings: bool = True) -> argparse.ArgumentParser:
@@ -29,7 +30,7 @@ def build_parser(with_settings: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True,
-                                metavar="{serve,daemon,demo,scan,rip,doctor,install-service}")
+                                metavar="{serve,daemon,demo,scan,identify,rip,doctor,install-service}")
 
     serve = sub.add_parser("serve", help="run the webapp (HTTP API, pages, daemon socket)")
     daemon = sub.add_parser("daemon", help="run a drive daemon that connects to the webapp")
@@ -46,6 +47,12 @@ def build_parser(with_settings: bool = True) -> argparse.ArgumentParser:
     scan.add_argument("path", help="disc image, disc folder, .cue file or MakeMKV robot log")
     scan.add_argument("--json", action="store_true", help="print the full scan result as JSON")
 
+    identify = sub.add_parser(
+        "identify", help="scan one disc (or a saved `makemkvcon -r info` log) and say what it is: film, series "
+        "and episodes, or album (TheDiscDB, TMDB, MusicBrainz)")
+    identify.add_argument("path", help="disc image, disc folder, .cue file or MakeMKV robot log")
+    identify.add_argument("--json", action="store_true", help="print the scan result plus `identification` as JSON")
+
     rip = sub.add_parser("rip", help="rip one title of a disc here, showing progress (the daemon's engine)")
     rip.add_argument("path", help="disc image, disc folder or .cue file")
     rip.add_argument("--title", type=int, required=True, help="title number (as `amphigory scan` lists them)")
@@ -59,6 +66,7 @@ def build_parser(with_settings: bool = True) -> argparse.ArgumentParser:
 
         cfg.add_options(serve, cfg.SERVE_OPTIONS)
         cfg.add_options(daemon, cfg.DAEMON_OPTIONS)
+        cfg.add_options(identify, cfg.IDENTIFY_OPTIONS)
         cfg.add_options(doctor, cfg.DOCTOR_OPTIONS)
 
     service = sub.add_parser("install-service", help="start serve, daemon or worker at boot: a systemd unit (and, "
@@ -111,6 +119,10 @@ def _run(args: argparse.Namespace) -> int:
         from amphigory_cli.scan import run_scan
 
         return run_scan(args.path, as_json=args.json)
+    if args.command == "identify":
+        from amphigory_cli.identify import run_identify
+
+        return run_identify(args.path, as_json=args.json, settings=cfg.identify_settings(args))
     if args.command == "rip":
         from amphigory_cli.rip import run_rip
 

@@ -13,7 +13,7 @@ accept these dataclasses inside their own models as they are.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from amphigory_protocol.models import Model
 
@@ -33,6 +33,8 @@ TitleType = Literal[
     "play_all",
     "other",
 ]
+
+TITLE_TYPES: tuple[str, ...] = get_args(TitleType)
 
 
 @dataclass(kw_only=True)
@@ -69,6 +71,8 @@ class Classification(Model):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.type not in TITLE_TYPES:  # a type from outside (a metadata service's label) is checked here
+            raise ValueError(f"not a title type: {self.type!r} (one of {', '.join(TITLE_TYPES)})")
         if not 0.0 <= self.confidence <= 1.0:
             raise ValueError(f"confidence must be between 0 and 1, not {self.confidence}")
 
@@ -113,5 +117,6 @@ class ScanResult(Model):
     backend: Literal["native", "makemkv"] = "native"
     title: str | None = None  # disc title where the disc says one (CD-TEXT album, MakeMKV CINFO name)
     artist: str | None = None  # CD-TEXT performer
+    meta_title: str | None = None  # a Blu-ray's BDMV/META/DL/bdmt_*.xml disc title (English preferred)
     titles: list[Title] = field(default_factory=list)
     scan_ms: float | None = None
