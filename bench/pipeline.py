@@ -257,7 +257,8 @@ def svg_chart(results: list[tuple[int, list[DriveRun], float, float, float]]) ->
                        f'fill="#555">{seconds:.1f} s</text>')
             y += row // 2 + 4
         y += gap
-    for tick in range(0, int(longest) + 1, max(1, int(longest // 8) or 1)):
+    step = next((s for s in (1, 2, 5, 10, 20, 30, 60, 120, 300, 600) if s * 8 >= longest), 1200)
+    for tick in range(0, int(longest) + 1, step):
         x = left + tick * scale
         out.append(f'<line x1="{x:.1f}" y1="56" x2="{x:.1f}" y2="{y}" stroke="#eee"/>'
                    f'<text x="{x:.1f}" y="{y + 14}" text-anchor="middle">{tick} s</text>')
