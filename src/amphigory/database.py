@@ -145,6 +145,11 @@ _V4 = (
     "ALTER TABLE tracks ADD COLUMN episode_end INTEGER",
 )
 
+# Rips (issue 12): a CD's album artist as the person gave it on the album form (the scan's CD-TEXT is the default).
+_RIPS_ALBUM_ARTIST = (
+    "ALTER TABLE discs ADD COLUMN artist TEXT",
+)
+
 # A rip's checksum with its algorithm ("blake3:<hex>"); the SHA-256 records made before it say so.
 RIP_CHECKSUM_MIGRATION = (
     "ALTER TABLE tracks ADD COLUMN rip_checksum TEXT",
@@ -158,7 +163,7 @@ _V_METADATA_CACHE = (
 )
 
 MIGRATIONS: dict[int, tuple[str, ...]] = {
-    0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V_METADATA_CACHE, 5: RIP_CHECKSUM_MIGRATION,
+    0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V_METADATA_CACHE, 5: _RIPS_ALBUM_ARTIST, 6: RIP_CHECKSUM_MIGRATION,
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1
 

@@ -40,6 +40,7 @@ from amphigory.library.naming import (
     library_path,
     numbered,
 )
+from amphigory.library.refile import filing_source, inside, refile_renamed, release_ripped
 from amphigory.library.tags import CoverSource, album_artist, tag_for_library
 from amphigory.library.transcode import TranscodeError, TranscodeMode
 from amphigory.tasks import Task, TaskProblem, TaskService
@@ -93,13 +94,14 @@ class Filer:
 
     def __init__(
         self, tasks: TaskService, discs: DiscRepository, library_dir: Path, mode: TranscodeMode = "none",
-        progress_interval: float = 0.5,
+        progress_interval: float = 0.5, keep_ripped: bool = True,
     ) -> None:
         self.tasks = tasks
         self.discs = discs
         self.library_dir = library_dir
         self.mode = mode
         self.progress_interval = progress_interval
+        self.keep_ripped = keep_ripped  # False: a rip safely in the library is removed (amphigory.library.refile)
         self._jobs: dict[str, asyncio.Task[None]] = {}
         self._one_at_a_time = asyncio.Lock()
 
@@ -139,7 +141,7 @@ class Filer:
         track = disc.track(number) if disc is not None else None
         if disc is None or track is None:
             raise TaskProblem("unknown_track", f"no track {number} on disc {fingerprint}")
-        source = reachable_source(track)
+        source = filing_source(track, self.library_dir)
         params = {"source": str(source), "transcode": self.mode}
         task = await self.tasks.create_local("file", drive_id, fingerprint, number, params, retry_of)
         job = asyncio.ensure_future(self._run(task, source))
@@ -176,6 +178,17 @@ class Filer:
                 return
             finally:
                 ticker.cancel()
+            await asyncio.wait([ticker])  # no progress push of the ticker can land after the task's end
+            if not self.keep_ripped:
+                assert task.fingerprint is not None and task.track_number is not None
+                kept = await release_ripped(self.discs, task.fingerprint, task.track_number, source,
+                                            Path(result["path"]), result["transcoded"], self.library_dir)
+                result["ripped"] = "kept: " + kept if kept else "removed"
+            # a rename while this ran: the disc's files follow the new names into its one folder
+            for move in await refile_renamed(self.discs, self.library_dir, task.fingerprint or ""):
+                if move.number == task.track_number and move.new:
+                    result["path"] = move.new
+                    result["library_path"] = Path(move.new).relative_to(self.library_dir).as_posix()
             await self.tasks.local_finish(task.id, "complete", result=result)
 
     async def _tick(self, task_id: str, progress: _Progress) -> None:
@@ -220,7 +233,7 @@ class Filer:
         if not self.staging.is_dir():
             self.staging.mkdir(parents=True, exist_ok=True)
         ext = source.suffix.lower()
-        if self.mode != "none" and ext not in _AUDIO:
+        if self.mode != "none" and ext not in _AUDIO and not inside(source, self.library_dir):
             staged = self.staging / f"{task.id}.mkv"
             undo.files.append(staged)
             disc = await self.discs.get(task.fingerprint or "")
