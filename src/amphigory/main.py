@@ -18,6 +18,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
 from amphigory import pages
@@ -28,6 +29,7 @@ from amphigory.auth import BrowserAuth, login
 from amphigory.config import WebappSettings
 from amphigory.database import Database
 from amphigory.library.filing import Filer
+from amphigory.limits import BodyLimit, validation_error_handler
 from amphigory.tasks import TaskProblem, TaskService
 from amphigory.websocket import ConnectionManager
 from amphigory.websocket import manager as default_manager
@@ -73,6 +75,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
     if settings is not None:
         app.state.settings = settings
     app.add_exception_handler(TaskProblem, task_problem_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(websocket_router)
     app.include_router(drives.router)
     app.include_router(discs.router)
@@ -90,6 +93,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
 
     app.add_api_route("/login", login_route, methods=["GET", "POST"], include_in_schema=False)
     app.add_middleware(BrowserAuth, token=current_token)
+    app.add_middleware(BodyLimit)  # outermost: a huge body is refused before anything reads it
     return app
 
 

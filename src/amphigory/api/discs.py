@@ -1,14 +1,20 @@
-"""/api/discs: every disc the webapp has seen, by fingerprint, with its tracks; the person's edits."""
+"""/api/discs: every disc the webapp has seen, by fingerprint, with its tracks; the person's edits.
+
+A disc's `version` counts the person's saves and is its ETag. A save made on an older version (the `version` in
+the body, or `If-Match`) is refused with 409, so two tabs never silently undo each other; a save is announced on
+the browser feed (`{"type": "disc", "fingerprint", "version"}`) so an open review page can reload.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Header, HTTPException, Query, Response
 from pydantic import BaseModel
 
-from amphigory.api.deps import Discs
-from amphigory.api.disc_repository import DiscSummary, DiscUpdate, StoredDisc, UnknownTrack
+from amphigory.api.deps import Discs, Manager
+from amphigory.api.disc_repository import DiscSummary, DiscUpdate, StaleVersion, StoredDisc, UnknownTrack
+from amphigory.limits import MAX_OFFSET
 
 router = APIRouter(prefix="/api/discs", tags=["discs"])
 
@@ -22,28 +28,53 @@ async def list_discs(
     discs: Discs,
     q: Annotated[str | None, Query(max_length=200, description="search title, volume name or fingerprint")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> DiscsListResponse:
     """Stored discs, most recently changed first."""
     return DiscsListResponse(discs=await discs.list_discs(q, limit, offset))
 
 
 @router.get("/{fingerprint}", response_model=StoredDisc, responses={404: {"description": "unknown disc"}})
-async def get_disc(fingerprint: str, discs: Discs) -> StoredDisc:
+async def get_disc(fingerprint: str, discs: Discs, response: Response) -> StoredDisc:
+    """The disc with its tracks; its `version` is also the `ETag`."""
     disc = await discs.get(fingerprint)
     if disc is None:
         raise HTTPException(status_code=404, detail=f"no disc with fingerprint {fingerprint}")
+    response.headers["ETag"] = etag(disc.version)
     return disc
 
 
 @router.patch("/{fingerprint}", response_model=StoredDisc,
-              responses={404: {"description": "unknown disc"}, 422: {"description": "unknown track"}})
-async def update_disc(fingerprint: str, changes: DiscUpdate, discs: Discs) -> StoredDisc:
-    """Change the disc's title or year, and each track's selection, name or type."""
+              responses={404: {"description": "unknown disc"}, 409: {"description": "saved elsewhere since"},
+                         422: {"description": "unknown track"}})
+async def update_disc(
+    fingerprint: str, changes: DiscUpdate, discs: Discs, manager: Manager, response: Response,
+    if_match: Annotated[str | None, Header(max_length=100, description="the ETag the edit was made on")] = None,
+) -> StoredDisc:
+    """Change the disc's title or year, and each track's selection, name or type. With `version` (or `If-Match`),
+    refused with 409 when the disc was saved since."""
+    if if_match is not None and changes.version is None:
+        changes = changes.model_copy(update={"version": version_of(if_match)})
     try:
         disc = await discs.update(fingerprint, changes)
     except UnknownTrack as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
+    except StaleVersion as exc:
+        raise HTTPException(status_code=409, detail=str(exc), headers={"ETag": etag(exc.current)}) from None
     if disc is None:
         raise HTTPException(status_code=404, detail=f"no disc with fingerprint {fingerprint}")
+    response.headers["ETag"] = etag(disc.version)
+    await manager.broadcast_browser({"type": "disc", "fingerprint": disc.fingerprint, "version": disc.version})
     return disc
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def version_of(if_match: str) -> int:
+    """The version an `If-Match` names (`"3"`, `W/"3"` or `3`); 422 for anything else."""
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or len(text) > 18:
+        raise HTTPException(status_code=422, detail="If-Match must be a disc's ETag, such as \"3\"")
+    return int(text)

@@ -13,6 +13,7 @@
   const saveButton = document.getElementById("save-only");
   const countText = document.getElementById("selected-count");
   const drives = new Map(); // drive_id -> drive (from the feed)
+  let saving = false;
 
   function rows() { return [...form.querySelectorAll("tr[data-track]")]; }
   function checkbox(row) { return row.querySelector("input[type=checkbox]"); }
@@ -89,12 +90,46 @@
     if (body.year !== null && !(Number.isInteger(body.year) && body.year >= 1870 && body.year <= 2200)) {
       throw new Error("The year must be a whole number between 1870 and 2200, or empty.");
     }
-    const disc = await api("PATCH", `/api/discs/${encodeURIComponent(fingerprint)}`, body);
+    body.version = Number(form.dataset.version);
+    let disc;
+    saving = true; // our own save's feed message may come before its answer: not another tab's
+    try {
+      disc = await api("PATCH", `/api/discs/${encodeURIComponent(fingerprint)}`, body);
+    } catch (err) {
+      saving = false;
+      if (err.status !== 409) throw err;
+      await reload();
+      throw new Error("This disc was saved in another tab or window since you opened it: the page now shows "
+        + "that save. Make your changes again, then save.");
+    }
+    saving = false;
+    showSaved(disc);
+    return body;
+  }
+
+  // -- another tab's save: the page takes the stored values (version counts saves) -------------------------------
+
+  async function reload() {
+    showSaved(await api("GET", `/api/discs/${encodeURIComponent(fingerprint)}`));
+  }
+
+  function showSaved(disc) {
+    form.dataset.version = String(disc.version);
+    form.querySelector("#disc-title").value = disc.title;
+    form.querySelector("#disc-year").value = disc.year || "";
+    for (const track of disc.tracks) {
+      const row = rows().find((r) => r.dataset.track === String(track.number));
+      if (!row) continue;
+      checkbox(row).checked = track.selected;
+      row.querySelector("input.name").value = track.name || "";
+      const type = row.querySelector("select.type");
+      type.value = track.track_type || type.dataset.classified;
+    }
+    updateCount();
     const heading = document.getElementById("disc-heading");
     heading.replaceChildren(disc.title);
     if (disc.year) heading.append(" ", el("span", { className: "muted", text: `(${disc.year})` }));
     document.title = `${disc.title} · Amphigory`;
-    return body;
   }
 
   async function rip() {
@@ -171,6 +206,10 @@
         showHolder();
       } else if (msg.type === "task" && msg.task) {
         showTask(msg.task);
+      } else if (msg.type === "disc" && msg.fingerprint === fingerprint && !saving
+                 && msg.version > Number(form.dataset.version)) {
+        reload().then(() => report("ok", "This disc was saved in another tab or window: showing that save."),
+          () => {});
       }
     },
   });
