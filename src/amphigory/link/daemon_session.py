@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import WebSocket
 
+from amphigory.link.budget import FrameBudget
 from amphigory.link.daemon_link import DaemonLink, now
 from amphigory.link.errors import DaemonRequestError
 from amphigory.link.frames import CLOSE_POLICY, close_quietly, next_frame, parse_or_refuse
@@ -47,7 +48,8 @@ async def await_hello(websocket: WebSocket, timeout: float) -> Hello | None:
 async def receive(link: DaemonLink, handlers: Mapping[str, DaemonRequestHandler], foreign: ForeignDrives) -> None:
     """Read the daemon's frames until it goes away, sending each message where it belongs; an event of another
     daemon, or about another daemon's drive, is refused (error reply, logged) and never applied."""
-    while (raw := await next_frame(link.websocket)) is not None:
+    budget = FrameBudget()
+    while (raw := await next_frame(link.websocket, budget)) is not None:
         link.info.last_seen = now()
         message = await parse_or_refuse(raw, link.send_text)
         if message is None:
