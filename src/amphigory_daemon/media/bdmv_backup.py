@@ -59,10 +59,18 @@ def names_with_backup(media: DiscMedia, folder: str, suffix: str) -> list[str]:
 
 def bluray_type_with_backup(head: Callable[[str], bytes | None]) -> DiscType:
     """`uhd` or `bluray` from the first intact header among index.bdmv, MovieObject.bdmv and their backups;
-    `head(relpath)` is a file's first bytes, None when it is missing or unreadable."""
+    `head(relpath)` is a file's first bytes, None when it is missing. When none is intact and one could not be
+    read at all, that read's error stands (the disc is unreadable, not merely damaged)."""
+    failure: Exception | None = None
     for relpath in ("BDMV/index.bdmv", "BDMV/BACKUP/index.bdmv", "BDMV/MovieObject.bdmv",
                     "BDMV/BACKUP/MovieObject.bdmv"):
-        data = head(relpath)
+        try:
+            data = head(relpath)
+        except _UNREADABLE as exc:
+            failure = failure or exc
+            continue
         if data is not None and len(data) >= 8 and data[:4] in (b"INDX", b"MOBJ"):
             return bluray_type(data)
+    if failure is not None:
+        raise failure
     return "bluray"

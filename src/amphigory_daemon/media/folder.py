@@ -70,11 +70,8 @@ class FolderMedia(MediaBase):
         path = self._find(relpath)
         if path is None or not path.is_file():
             return None
-        try:
-            with open(path, "rb") as f:
-                return f.read(8)
-        except OSError:
-            return None
+        with open(path, "rb") as f:
+            return f.read(8)
 
     def _find(self, relpath: str) -> Path | None:
         parts = split_relpath(relpath)

@@ -97,10 +97,7 @@ class IsoMedia(MediaBase):
         return bluray_type_with_backup(self._head)
 
     def _head(self, relpath: str) -> bytes | None:
-        try:
-            return self.read(relpath)[:8] if self.exists(relpath) else None
-        except (MediaError, OSError):
-            return None
+        return self.read(relpath)[:8] if self.exists(relpath) else None
 
     def _read_volume_name(self) -> str:
         if self._udf:

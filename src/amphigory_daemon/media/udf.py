@@ -116,10 +116,7 @@ class UdfMedia(MediaBase):
         return bluray_type_with_backup(self._head)
 
     def _head(self, relpath: str) -> bytes | None:
-        try:
-            return self.read(relpath)[:8] if self._udf.exists(relpath) else None
-        except (MediaError, OSError):
-            return None
+        return self.read(relpath)[:8] if self._udf.exists(relpath) else None
 
     def _call(self, what: Callable[[str], _T], relpath: str) -> _T:
         try:
