@@ -33,6 +33,8 @@ class DriveResponse(BaseModel):
     disc_volume: str | None = None
     disc_type: str | None = None
     fingerprint: str | None = None
+    disc_error: str | None = Field(default=None, description=(
+        "the disc in the drive cannot be read: why, and what to do (daemons before this field never send it)"))
     scan_status: str | None = None
     scan_result: dict[str, Any] | None = None
     scan_task_id: str | None = None
