@@ -13,9 +13,10 @@ from typing import Any
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from helpers_patience import PATIENCE
 from helpers_uvicorn import LiveServer
 
-PATIENCE = 30.0  # seconds: how long a test waits for something that normally takes milliseconds
+__all__ = ["PATIENCE"]
 
 TOKEN = "secret"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
