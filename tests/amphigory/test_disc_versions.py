@@ -53,7 +53,7 @@ async def test_if_match_header_works_like_the_version_field(server: LiveServer) 
         stale = await http.patch("/api/discs/dvd-v", json={"title": "B"}, headers={"If-Match": etag})
         assert stale.status_code == 409
         assert (await http.patch("/api/discs/dvd-v", json={"title": "B"},
-                                 headers={"If-Match": "nonsense"})).status_code == 422
+                                 headers={"If-Match": "nonsense"})).status_code == 409
 
 
 async def test_a_save_without_a_version_still_applies(server: LiveServer) -> None:

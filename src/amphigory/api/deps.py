@@ -47,6 +47,11 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
     """OpenAPI `responses=` for routes that may refuse with a `Problem`; a 422 may also be FastAPI's own
     validation error (`HTTPValidationError`), so it documents both shapes."""
     out: dict[int | str, dict[str, object]] = {status: {"model": Problem} for status in statuses}
+    if 404 in statuses:  # a path no route takes (a drive id with a line break) is FastAPI's own {"detail"}
+        no_route = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
+        either = {"anyOf": [{"$ref": "#/components/schemas/Problem"}, no_route]}
+        out[404] = {"description": "unknown (Problem), or no such path ({\"detail\"} only)",
+                    "content": {"application/json": {"schema": either}}}
     if 422 in statuses:
         either = {"anyOf": [{"$ref": "#/components/schemas/Problem"},
                             {"$ref": "#/components/schemas/HTTPValidationError"}]}

@@ -126,6 +126,6 @@ class DiscUpdate(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_CHARS)
     year: int | None = Field(default=None, ge=1870, le=2200)
     tracks: list[TrackUpdate] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
-    version: int | None = Field(default=None, ge=1, le=2**62, description=(
+    version: int | None = Field(default=None, ge=1, le=2_000_000_000, description=(
         "the disc's `version` this edit was made on; a save against an older version is refused (409). "
         "Left out: the save applies whatever the version (as before versions existed)."))

@@ -53,7 +53,7 @@ async def update_disc(
 ) -> StoredDisc:
     """Change the disc's title or year, and each track's selection, name or type. With `version` (or `If-Match`),
     refused with 409 when the disc was saved since."""
-    if if_match is not None and changes.version is None:
+    if if_match is not None and if_match.strip() != "*" and changes.version is None:
         changes = changes.model_copy(update={"version": version_of(if_match)})
     try:
         disc = await discs.update(fingerprint, changes)
@@ -73,8 +73,6 @@ def etag(version: int) -> str:
 
 
 def version_of(if_match: str) -> int:
-    """The version an `If-Match` names (`"3"`, `W/"3"` or `3`); 422 for anything else."""
+    """The version an `If-Match` names (`"3"`, `W/"3"` or `3`); 0 (no version: a stale save) for anything else."""
     text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit() or len(text) > 18:
-        raise HTTPException(status_code=422, detail="If-Match must be a disc's ETag, such as \"3\"")
-    return int(text)
+    return int(text) if text.isdigit() and len(text) <= 18 else 0
