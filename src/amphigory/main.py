@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -23,7 +24,7 @@ from starlette.responses import Response
 
 from amphigory import pages
 from amphigory.api import discs, drives, health, library, tasks
-from amphigory.api.deps import task_problem_handler
+from amphigory.api.deps import database_error_handler, task_problem_handler
 from amphigory.api.disc_repository import DiscRepository
 from amphigory.auth import BrowserAuth, login
 from amphigory.config import WebappSettings
@@ -76,6 +77,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
         app.state.settings = settings
     app.add_exception_handler(TaskProblem, task_problem_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(sqlite3.OperationalError, database_error_handler)
     app.include_router(websocket_router)
     app.include_router(drives.router)
     app.include_router(discs.router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,6 +13,8 @@ from amphigory.api.disc_repository import DiscRepository
 from amphigory.database import Database
 from amphigory.tasks import TaskProblem, TaskService
 from amphigory.websocket import ConnectionManager
+
+log = logging.getLogger(__name__)
 
 # TaskProblem codes that are not a conflict with the current state (409).
 _STATUS = {
@@ -41,6 +44,18 @@ async def task_problem_handler(request: Request, exc: Exception) -> JSONResponse
     assert isinstance(exc, TaskProblem)
     body = Problem(detail=exc.message, code=exc.code, task_ids=exc.task_ids)
     return JSONResponse(body.model_dump(), status_code=problem_status(exc.code))
+
+
+async def database_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The app's handler for `sqlite3.OperationalError`: a database another program holds locked (past the busy
+    timeout) is a 503 the caller can retry, not a crash; any other database error stays a 500."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        body = Problem(detail="the database is busy: another program holds it locked; try again in a moment",
+                       code="database_busy")
+        return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": "5"})
+    log.error("database error on %s %s: %s", request.method, request.url.path, text)
+    return JSONResponse({"detail": "database error"}, status_code=500)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
