@@ -1,4 +1,5 @@
-"""Settings: one declaration per option, precedence option > environment > daemon.toml > default, all documented."""
+"""Settings: one declaration per option, precedence option > environment > config file > default, all documented;
+data in the per-user data folder unless told otherwise."""
 
 from __future__ import annotations
 
@@ -16,10 +17,19 @@ def _parse(*argv: str):  # type: ignore[no-untyped-def]
     return build_parser().parse_args(list(argv))
 
 
-def test_defaults_match_the_design_contract() -> None:
-    s = cfg.webapp_settings(_parse("serve"), env={})
+def test_defaults_match_the_design_contract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    s = cfg.webapp_settings(_parse("serve"), env={"HOME": str(tmp_path)})
     assert (s.host, s.port, s.token) == ("127.0.0.1", 6199, None)
-    assert s.database_path == Path("data") / "amphigory.db"
+    assert s.database_path == tmp_path / ".local" / "share" / "amphigory" / "amphigory.db"
+    d = cfg.daemon_settings(_parse("daemon"), env={"HOME": str(tmp_path)})
+    assert d.data_dir == s.data_dir  # one machine: the daemon finds the webapp's token there
+
+
+def test_data_folder_follows_xdg_data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert cfg.webapp_settings(_parse("serve"), env={"HOME": str(tmp_path)}).data_dir == tmp_path / "xdg" / "amphigory"
 
 
 def test_option_beats_environment_beats_default() -> None:
