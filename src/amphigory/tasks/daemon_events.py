@@ -7,6 +7,7 @@ and never count, so an event applied twice (after a webapp restart) changes noth
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -78,8 +79,8 @@ class TaskEvents:
         return True
 
     async def _scan_completed(self, daemon_id: str, task_id: Any, fingerprint: Any, raw: Any) -> None:
-        try:
-            result = ScanResult.model_validate(raw)
+        try:  # a big Blu-ray's scan takes a while to check: on a thread, so the event loop keeps its turns
+            result = await asyncio.to_thread(ScanResult.model_validate, raw)
         except ValidationError as exc:
             if isinstance(task_id, str):
                 await self.records.finish(task_id, daemon_id, "failed",
