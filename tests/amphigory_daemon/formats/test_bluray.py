@@ -203,12 +203,12 @@ def test_truncated_files_are_clear_errors(disc1: Tree) -> None:
 
 
 def test_whole_disc_is_fast(disc1: Tree) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     for _ in range(10):
         parse_index(disc1[0])
         _playlists(disc1)
         _clips(disc1)
-    assert (time.perf_counter() - start) / 10 < 0.02
+    assert (time.process_time() - start) / 10 < 0.02
 
 
 _PARSERS: dict[str, Callable[[bytes], object]] = {"mpls": parse_mpls, "clpi": parse_clpi, "index": parse_index}
@@ -231,13 +231,13 @@ def bd_files(shared_fixtures: Path) -> list[tuple[str, bytes]]:
 
 def _survives(kind: str, data: bytes) -> None:
     """Parse, allowing only BlurayError, and quickly (a hang shows as a slow call)."""
-    start = time.perf_counter()
+    start = time.process_time()
     try:
         _PARSERS[kind](data)
     except BlurayError:
         pass
     finally:
-        assert time.perf_counter() - start < 2.0
+        assert time.process_time() - start < 2.0
 
 
 @FUZZ

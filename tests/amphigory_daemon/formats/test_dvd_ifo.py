@@ -158,21 +158,21 @@ def test_missing_title_set_is_a_clear_error(idiocracy: Disc) -> None:
 
 
 def test_whole_disc_is_fast(idiocracy: Disc) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     for _ in range(10):
         read_dvd(*idiocracy)
-    assert (time.perf_counter() - start) / 10 < 0.02
+    assert (time.process_time() - start) / 10 < 0.02
 
 
 def _survives(vmg: bytes, vts: dict[int, bytes]) -> DvdInfo | None:
     """Parse, allowing only DvdIfoError, and quickly (a hang shows as a slow call)."""
-    start = time.perf_counter()
+    start = time.process_time()
     try:
         return read_dvd(vmg, vts)
     except DvdIfoError:
         return None
     finally:
-        assert time.perf_counter() - start < 2.0
+        assert time.process_time() - start < 2.0
 
 
 def _edited(disc: Disc, which: int, edit: Callable[[bytearray], None]) -> Disc:
