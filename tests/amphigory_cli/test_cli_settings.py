@@ -66,3 +66,12 @@ def test_bad_port_is_a_clear_error() -> None:
 @pytest.mark.parametrize("option", sorted({o.flag for o in (*cfg.SERVE_OPTIONS, *cfg.DAEMON_OPTIONS)}))
 def test_every_option_is_in_the_readme(option: str) -> None:
     assert option in README.read_text(), f"{option} is not documented in README.md"
+
+
+def test_keep_ripped_is_off_unless_asked(tmp_path: Path) -> None:
+    env = {"HOME": str(tmp_path)}
+    assert cfg.webapp_settings(_parse("serve"), env=env).keep_ripped is False
+    assert cfg.webapp_settings(_parse("serve", "--keep-ripped", "1"), env=env).keep_ripped is True
+    assert cfg.webapp_settings(_parse("serve"), env={**env, "AMPHIGORY_KEEP_RIPPED": "1"}).keep_ripped is True
+    with pytest.raises(SystemExit):
+        _parse("serve", "--keep-ripped", "maybe")

@@ -52,7 +52,7 @@ class Cluster:
 
     def start_web(self) -> None:
         self.web = self._spawn("serve", "--port", str(self.port), "--data-dir", str(self.tmp / "web"),
-                               "--token", self.token, log="web.log")
+                               "--token", self.token, "--offline", "1", log="web.log")
         # start-up on a loaded 2-core machine (imports, database, first bind) can take many seconds
         until(lambda: httpx.get(f"{self.url}/health", timeout=5).status_code == 200, STARTUP_PATIENCE, "webapp up",
               self)

@@ -66,6 +66,9 @@ class StoredTrack(BaseModel):
     season: int | None = None
     episode: int | None = None
     episode_end: int | None = None  # a title holding two episodes: sNNeMM-eKK
+    # Not stored: the library path (relative to the library root) the track will be filed under with its current
+    # names, filled in for the API and the review page (amphigory.library.plan).
+    planned_library_path: str | None = None
 
 
 class DiscSummary(BaseModel):
@@ -104,6 +107,7 @@ class StoredDisc(BaseModel):
     identification: dict[str, Any] | None = None
     # Who named the disc: None (only its volume label: never filed under), "identification" (certain), "person".
     named_by: str | None = None
+    artist: str | None = None  # a CD's album artist as the person gave it (None: the scan's CD-TEXT)
     version: int = 1  # counts saves: a save against an older version is refused
     tracks: list[StoredTrack] = Field(default_factory=list)
 
@@ -125,6 +129,8 @@ class DiscUpdate(BaseModel):
 
     title: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_CHARS)
     year: int | None = Field(default=None, ge=1870, le=2200)
+    artist: str | None = Field(default=None, max_length=MAX_NAME_CHARS,
+                               description="a CD's album artist (null clears it)")
     tracks: list[TrackUpdate] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     version: int | None = Field(default=None, ge=1, le=2_000_000_000, description=(
         "the disc's `version` this edit was made on; a save against an older version is refused (409). "

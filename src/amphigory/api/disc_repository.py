@@ -26,6 +26,7 @@ from amphigory.api.disc_models import (
 )
 from amphigory.api.disc_sql import (
     default_title,
+    delete_disc,
     mark_rip_failed,
     select_disc_version,
     select_discs,
@@ -94,6 +95,10 @@ class DiscRepository:
     def _forget(self, fingerprint: str) -> None:
         self._cache.pop(fingerprint, None)
 
+    def forget(self, fingerprint: str) -> None:
+        """Drop the cached disc: for the one writer outside this class (identification, `amphigory.identify`)."""
+        self._forget(fingerprint)
+
     async def scan_result(self, fingerprint: str) -> ScanResult | None:
         """The last scan result stored for the disc, as the daemon sent it."""
         async with self.db.connection() as conn:
@@ -136,6 +141,13 @@ class DiscRepository:
             self._forget(fingerprint)
             return (await select_discs(conn, [fingerprint]))[fingerprint]
 
+    async def delete(self, fingerprint: str) -> bool:
+        """Forget the disc and its tracks (its files are the caller's: `amphigory.library.removal`)."""
+        async with self.db.connection() as conn:
+            deleted = await delete_disc(conn, fingerprint)
+            self._forget(fingerprint)
+            return deleted
+
     async def list_discs(self, query: str | None = None, limit: int = 100, offset: int = 0) -> list[DiscSummary]:
         """Stored discs, most recently updated first; `query` matches title, volume name or fingerprint."""
         async with self.db.connection() as conn:
@@ -155,8 +167,9 @@ class DiscRepository:
         await self._set_track(fingerprint, number, status="ripped", ripped_path=path, rip_size_bytes=size_bytes,
                               rip_sha256=sha256, ripped_at=now(), rip_error=None)
 
-    async def record_rip_failed(self, fingerprint: str, number: int, error: str) -> None:
-        """A failed attempt; a track that was ripped before stays `ripped` (its file is still there)."""
+    async def record_rip_failed(self, fingerprint: str, number: int, error: str | None) -> None:
+        """A failed attempt (`error` None: a cancelled one, not a failure); a track that was ripped before stays
+        `ripped` (its file is still there)."""
         async with self.db.connection() as conn:
             await mark_rip_failed(conn, fingerprint, number, error)
             self._forget(fingerprint)

@@ -7,16 +7,30 @@ the browser feed (`{"type": "disc", "fingerprint", "version"}`) so an open revie
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from pydantic import BaseModel, field_validator
 
 from amphigory.api.deps import Discs, Manager
 from amphigory.api.disc_repository import DiscSummary, DiscUpdate, StaleVersion, StoredDisc, UnknownTrack
+from amphigory.identify.result import Identification
+from amphigory.library.plan import with_planned_paths
+from amphigory.library.refile import refile_renamed
 from amphigory.limits import MAX_OFFSET
 
 router = APIRouter(prefix="/api/discs", tags=["discs"])
+
+
+class DiscResponse(StoredDisc):
+    """A stored disc with its tracks and what identification says it is (DESIGN.md's `identification`)."""
+
+    identification: Identification | None = None  # type: ignore[assignment]
+
+    @field_validator("identification", mode="before")
+    @classmethod
+    def _stored(cls, value: Any) -> Any:
+        return Identification.from_json(value) if isinstance(value, dict) else value
 
 
 class DiscsListResponse(BaseModel):
@@ -34,25 +48,28 @@ async def list_discs(
     return DiscsListResponse(discs=await discs.list_discs(q, limit, offset))
 
 
-@router.get("/{fingerprint}", response_model=StoredDisc, responses={404: {"description": "unknown disc"}})
+@router.get("/{fingerprint}", response_model=DiscResponse, responses={404: {"description": "unknown disc"}})
 async def get_disc(fingerprint: str, discs: Discs, response: Response) -> StoredDisc:
-    """The disc with its tracks; its `version` is also the `ETag`."""
+    """The disc, its tracks, and the library path each present track will be filed under
+    (`planned_library_path`); its `version` is also the `ETag`."""
     disc = await discs.get(fingerprint)
     if disc is None:
         raise HTTPException(status_code=404, detail=f"no disc with fingerprint {fingerprint}")
     response.headers["ETag"] = etag(disc.version)
-    return disc
+    return await with_planned_paths(discs, disc)
 
 
-@router.patch("/{fingerprint}", response_model=StoredDisc,
+@router.patch("/{fingerprint}", response_model=DiscResponse,
               responses={404: {"description": "unknown disc"}, 409: {"description": "saved elsewhere since"},
                          422: {"description": "unknown track"}})
 async def update_disc(
-    fingerprint: str, changes: DiscUpdate, discs: Discs, manager: Manager, response: Response,
+    fingerprint: str, changes: DiscUpdate, discs: Discs, manager: Manager, request: Request, response: Response,
     if_match: Annotated[str | None, Header(max_length=100, description="the ETag the edit was made on")] = None,
 ) -> StoredDisc:
-    """Change the disc's title or year, and each track's selection, name or type. With `version` (or `If-Match`),
-    refused with 409 when the disc was saved since."""
+    """Change the disc's title, year or (a CD's) artist, and each track's selection, name or type. A title or year
+    that differs from the stored one is the person naming the disc (`named_by` "person"): identification never
+    changes it again. Tracks already filed move to their new names in the library (one folder per disc; folders
+    left empty are removed). With `version` (or `If-Match`), refused with 409 when the disc was saved since."""
     if if_match is not None and if_match.strip() != "*" and changes.version is None:
         changes = changes.model_copy(update={"version": version_of(if_match)})
     try:
@@ -63,9 +80,11 @@ async def update_disc(
         raise HTTPException(status_code=409, detail=str(exc), headers={"ETag": etag(exc.current)}) from None
     if disc is None:
         raise HTTPException(status_code=404, detail=f"no disc with fingerprint {fingerprint}")
+    if await refile_renamed(discs, request.app.state.settings.library_dir, fingerprint):
+        disc = await discs.get(fingerprint) or disc
     response.headers["ETag"] = etag(disc.version)
     await manager.broadcast_browser({"type": "disc", "fingerprint": disc.fingerprint, "version": disc.version})
-    return disc
+    return await with_planned_paths(discs, disc)
 
 
 def etag(version: int) -> str:

@@ -40,6 +40,8 @@ from amphigory.library.naming import (
     library_path,
     numbered,
 )
+from amphigory.library.refile import filing_source, inside, refile_renamed, release_ripped
+from amphigory.library.tags import CoverSource, album_artist, tag_for_library
 from amphigory.library.transcode import TranscodeError, TranscodeMode
 from amphigory.tasks import Task, TaskProblem, TaskService
 
@@ -88,15 +90,18 @@ class _Undo:
 class Filer:
     """Files ripped tracks into `library_dir` (see the module docstring); the `TaskService`'s `LocalRunner`."""
 
+    cover_for: CoverSource | None = None  # a CD's front cover, for its FLACs' tags (amphigory.library.tags)
+
     def __init__(
         self, tasks: TaskService, discs: DiscRepository, library_dir: Path, mode: TranscodeMode = "none",
-        progress_interval: float = 0.5,
+        progress_interval: float = 0.5, keep_ripped: bool = True,
     ) -> None:
         self.tasks = tasks
         self.discs = discs
         self.library_dir = library_dir
         self.mode = mode
         self.progress_interval = progress_interval
+        self.keep_ripped = keep_ripped  # False: a rip safely in the library is removed (amphigory.library.refile)
         self._jobs: dict[str, asyncio.Task[None]] = {}
         self._one_at_a_time = asyncio.Lock()
 
@@ -136,7 +141,7 @@ class Filer:
         track = disc.track(number) if disc is not None else None
         if disc is None or track is None:
             raise TaskProblem("unknown_track", f"no track {number} on disc {fingerprint}")
-        source = reachable_source(track)
+        source = filing_source(track, self.library_dir)
         params = {"source": str(source), "transcode": self.mode}
         task = await self.tasks.create_local("file", drive_id, fingerprint, number, params, retry_of)
         job = asyncio.ensure_future(self._run(task, source))
@@ -173,6 +178,17 @@ class Filer:
                 return
             finally:
                 ticker.cancel()
+            await asyncio.wait([ticker])  # no progress push of the ticker can land after the task's end
+            if not self.keep_ripped:
+                assert task.fingerprint is not None and task.track_number is not None
+                kept = await release_ripped(self.discs, task.fingerprint, task.track_number, source,
+                                            Path(result["path"]), result["transcoded"], self.library_dir)
+                result["ripped"] = "kept: " + kept if kept else "removed"
+            # a rename while this ran: the disc's files follow the new names into its one folder
+            for move in await refile_renamed(self.discs, self.library_dir, task.fingerprint or ""):
+                if move.number == task.track_number and move.new:
+                    result["path"] = move.new
+                    result["library_path"] = Path(move.new).relative_to(self.library_dir).as_posix()
             await self.tasks.local_finish(task.id, "complete", result=result)
 
     async def _tick(self, task_id: str, progress: _Progress) -> None:
@@ -188,13 +204,14 @@ class Filer:
         if disc is None or track is None:
             raise FilingError("unknown_track", f"track {task.track_number} of {task.fingerprint} is gone")
         scan = await self.discs.scan_result(task.fingerprint)
-        relative = relative_path(disc, track, source.suffix, scan.artist if scan else None,
+        relative = relative_path(disc, track, source.suffix, album_artist(disc, scan.artist if scan else None),
                                  _scan_names(scan) if scan else {})
         if not is_safe_relative(relative):  # cannot happen (every part is a safe_name); never trust it blindly
             raise FilingError("unsafe_name", f"refusing library path {relative}")
         undo = _Undo()
         try:
             staged, transcoded, method, notes = await self._stage(task, source, progress, undo)
+            await tag_for_library(staged, disc, track, self.cover_for, scan.artist if scan else None)
             current = Path(track.library_path) if track.library_path else None
             final = await asyncio.to_thread(self._place, staged, self.library_dir / relative, current, undo)
         except BaseException:
@@ -216,7 +233,7 @@ class Filer:
         if not self.staging.is_dir():
             self.staging.mkdir(parents=True, exist_ok=True)
         ext = source.suffix.lower()
-        if self.mode != "none" and ext not in _AUDIO:
+        if self.mode != "none" and ext not in _AUDIO and not inside(source, self.library_dir):
             staged = self.staging / f"{task.id}.mkv"
             undo.files.append(staged)
             disc = await self.discs.get(task.fingerprint or "")
@@ -300,10 +317,10 @@ def relative_path(disc: StoredDisc, track: StoredTrack, ext: str, artist: str | 
     """The track's library-relative path, from the stored disc (the person's title, year, names and types)."""
     def info(t: StoredTrack) -> TrackInfo:
         name = t.name or (scan_names.get(t.number) if disc.disc_type == "cd" else None)
-        return TrackInfo(t.number, name, t.track_type or t.classification)
+        return TrackInfo(t.number, name, t.track_type or t.classification, t.season, t.episode, t.episode_end)
 
     episodes = episode_numbers(info(t) for t in disc.tracks if t.present or t.number == track.number)
-    return library_path(DiscInfo(disc.title, disc.year, disc.disc_type, artist), info(track), ext,
+    return library_path(DiscInfo(disc.title, disc.year, disc.disc_type, artist, bool(episodes)), info(track), ext,
                         episodes.get(track.number))
 
 

@@ -2,7 +2,8 @@
 // The dashboard: every drive of every connected daemon, kept live from /ws/browser. The feed's snapshot replaces
 // everything (so a reconnect after a webapp restart re-renders from scratch); `drive`, `drive_removed`, `daemon`
 // and `disc` messages change one thing each. Whether a disc is known (and its stored title) comes from
-// /api/discs?q={fingerprint}, asked once per fingerprint (and again after a `disc` message).
+// /api/discs/{fingerprint}, asked once per fingerprint (and again after a `disc` message, e.g. once identified),
+// with what identification says it is (poster, answer, source).
 
 (() => {
   const { el, api, openFeed, deviceName, relativeTime, discType, words, progressBar, setProgress } = Amphigory;
@@ -27,12 +28,15 @@
     if (!fingerprint || known.has(fingerprint)) return;
     known.set(fingerprint, "pending");
     try {
-      const body = await api("GET", `/api/discs?q=${encodeURIComponent(fingerprint)}&limit=50`);
-      const disc = body.discs.find((d) => d.fingerprint === fingerprint);
-      known.set(fingerprint, disc ? { title: disc.title, year: disc.year } : null);
+      const disc = await api("GET", `/api/discs/${encodeURIComponent(fingerprint)}`);
+      known.set(fingerprint, { title: disc.title, year: disc.year, identification: disc.identification,
+        ripped: (disc.tracks || []).filter((t) => t.ripped_path).length });
     } catch (err) {
-      known.delete(fingerprint);
-      return;
+      if (err.status === 404) known.set(fingerprint, null);
+      else {
+        known.delete(fingerprint);
+        return;
+      }
     }
     for (const drive of drives.values()) if (drive.fingerprint === fingerprint) renderDrive(drive);
   }
@@ -49,7 +53,9 @@
         el("div", { className: "card-title" },
           heading,
           el("p", { className: "drive-name" })),
-        el("span", { className: "state-badge" })),
+        el("span", { className: "card-badges" },
+          el("span", { className: "state-badge" }),
+          el("span", { className: "history-badge" }))),
       el("dl", { className: "facts" },
         el("div", { className: "fact-type" }, el("dt", { text: "Type" }), el("dd")),
         el("div", { className: "fact-label" }, el("dt", { text: "Volume label" }), el("dd")),
@@ -59,10 +65,13 @@
           el("span", { className: "progress-label" }),
           el("span", { className: "progress-value" })),
         progressBar("Progress")),
+      el("p", { className: "card-ident", hidden: true },
+        el("img", { className: "card-poster", alt: "", width: 40, height: 60, hidden: true }),
+        el("span", { className: "card-ident-text" })),
       el("p", { className: "card-error", role: "alert", hidden: true }),
       el("div", { className: "card-actions" },
-        el("button", { type: "button", className: "button primary", dataset: { action: "scan" }, text: "Scan" }),
         el("a", { className: "button", dataset: { action: "review" }, text: "Review" }),
+        el("button", { type: "button", className: "button", dataset: { action: "scan" }, text: "Scan" }),
         el("button", { type: "button", className: "button ghost", dataset: { action: "eject" }, text: "Eject" })));
     card.querySelector("[data-action=scan]").addEventListener("click", () => act(id, "scan"));
     card.querySelector("[data-action=eject]").addEventListener("click", () => act(id, "eject"));
@@ -83,6 +92,14 @@
     card.dataset.state = state;
     card.dataset.fingerprint = drive.fingerprint || "";
     card.dataset.known = isKnown ? "true" : "false";
+    // A disc ripped before looks different from one seen for the first time (it needs no new rips, usually).
+    const history = !hasDisc || stored === "pending" || stored === undefined ? "" : isKnown && stored.ripped
+      ? "ripped" : "new";
+    card.dataset.history = history;
+    const historyBadge = card.querySelector(".history-badge");
+    historyBadge.hidden = !history;
+    historyBadge.textContent = history === "ripped"
+      ? `Ripped before · ${stored.ripped} title${stored.ripped === 1 ? "" : "s"}` : "New disc";
 
     const title = !hasDisc ? "No disc" : isKnown ? stored.title + (stored.year ? ` (${stored.year})` : "")
       : drive.disc_volume || "Disc without a label";
@@ -101,6 +118,7 @@
     code.textContent = drive.fingerprint ? `${drive.fingerprint.slice(0, 16)}…` : "—";
     code.title = drive.fingerprint || "";
 
+    renderIdentification(card, hasDisc && isKnown ? stored.identification : null);
     renderProgress(card, drive);
     const error = card.querySelector(".card-error");
     const notice = notices.get(drive.drive_id);
@@ -114,6 +132,9 @@
     card.querySelector("[data-action=scan]").textContent = isKnown || state === "scanned" ? "Rescan" : "Scan";
     const review = card.querySelector("[data-action=review]");
     const canReview = drive.fingerprint && (isKnown || state === "scanned");
+    // The primary button is what a person wants next: Review once there is something to review, else Scan.
+    review.classList.toggle("primary", Boolean(canReview));
+    card.querySelector("[data-action=scan]").classList.toggle("primary", !canReview);
     if (canReview) {
       review.href = `/discs/${encodeURIComponent(drive.fingerprint)}`;
       review.removeAttribute("aria-disabled");
@@ -123,6 +144,25 @@
     }
     card.querySelector("[data-action=eject]").disabled = !hasDisc || busy;
     if (drive.fingerprint) lookUp(drive.fingerprint);
+  }
+
+  const SOURCES = { thediscdb: "TheDiscDB", tmdb: "TMDB", musicbrainz: "MusicBrainz", person: "you" };
+
+  /** What identification says the disc is: its poster or cover, and the answer with where it came from. */
+  function renderIdentification(card, ident) {
+    const box = card.querySelector(".card-ident");
+    box.hidden = !ident;
+    if (!ident) return;
+    const poster = box.querySelector(".card-poster");
+    const url = typeof ident.poster_url === "string" && /^https?:\/\//i.test(ident.poster_url) ? ident.poster_url : "";
+    poster.hidden = !url;
+    if (url && poster.getAttribute("src") !== url) poster.src = url;
+    poster.alt = url ? `${ident.kind === "music" ? "Cover" : "Poster"} of ${ident.title || "the disc"}` : "";
+    const from = SOURCES[ident.source];
+    box.querySelector(".card-ident-text").textContent = ident.status === "identified"
+      ? `Identified${from ? ` by ${from}` : ""}${ident.reasons && ident.reasons.length ? `: ${ident.reasons[0]}` : ""}`
+      : ident.status === "uncertain" ? "Not sure what this is: pick on the review page"
+        : ident.retry ? "Not identified yet: nothing could be looked up" : "Not identified";
   }
 
   function renderProgress(card, drive) {
@@ -267,6 +307,12 @@
       case "disc":
         known.delete(msg.fingerprint);
         lookUp(msg.fingerprint);
+        break;
+      case "task": // a finished rip changes how many titles of the disc were ripped before
+        if (msg.task && msg.task.type === "rip" && msg.task.status === "complete" && msg.task.fingerprint) {
+          known.delete(msg.task.fingerprint);
+          lookUp(msg.task.fingerprint);
+        }
         break;
       default:
         break;

@@ -8,6 +8,7 @@ and never count, so an event applied twice (after a webapp restart) changes noth
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,10 +16,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from amphigory.api.disc_repository import DiscRepository
-from amphigory.tasks.models import ACTIVE, ASSUMED_FAILURES, RipListener, TaskStatus
+from amphigory.library.ripped import drop_replaced_rip
+from amphigory.tasks.models import ACTIVE, ASSUMED_FAILURES, RipListener, ScanListener, TaskStatus
 from amphigory.tasks.records import TaskRecords
 from amphigory_protocol.disc import ScanResult
 from amphigory_protocol.messages import Event, EventName
+
+log = logging.getLogger(__name__)
 
 # A disc went in: (daemon_id, drive_id, fingerprint).
 DiscInserted = Callable[[str, str, str], Awaitable[None]]
@@ -32,8 +36,9 @@ class TaskEvents:
     """Applies daemon events to the task records and the disc repository."""
 
     def __init__(self, records: TaskRecords, discs: DiscRepository, rip_listeners: list[RipListener],
-                 disc_inserted: DiscInserted) -> None:
+                 disc_inserted: DiscInserted, scan_listeners: list[ScanListener] | None = None) -> None:
         self.records = records
+        self.scan_listeners = scan_listeners if scan_listeners is not None else []
         self.discs = discs
         self.rip_listeners = rip_listeners
         self.disc_inserted = disc_inserted
@@ -92,6 +97,11 @@ class TaskEvents:
         if isinstance(task_id, str):
             summary = {"fingerprint": key, "title": disc.title, "titles": len(result.titles)}
             await self.records.finish(task_id, daemon_id, "complete", result=summary, fingerprint=key)
+        for listener in self.scan_listeners:
+            try:
+                await listener(key)
+            except Exception:  # a listener's trouble never fails the scan
+                log.exception("scan listener failed for %s", key)
 
     async def _rip_completed(self, daemon_id: str, event: Event) -> None:
         data = event.data
@@ -103,6 +113,8 @@ class TaskEvents:
                                                   data.get("sha256"))
             # Once per rip: a replayed event for a task already complete files nothing again.
             task = await self.records.get(task_id) if isinstance(task_id, str) else None
+            if task is not None and isinstance(data.get("path"), str):
+                await drop_replaced_rip(task.params.get("replaces"), data["path"])
             if task is None or task.status in ACTIVE or task.error_code in ASSUMED_FAILURES:
                 for listener in self.rip_listeners:
                     filing = await listener(daemon_id, event.drive_id or "", fingerprint, number)
@@ -119,7 +131,7 @@ class TaskEvents:
         code = str(error.get("code") or "failed")
         message = str(error.get("message") or f"{event.event.value} without a message")
         if event.event is EventName.RIP_FAILED and fingerprint and isinstance(number, int):
-            await self.discs.record_rip_failed(fingerprint, number, message)
+            await self.discs.record_rip_failed(fingerprint, number, None if code == "cancelled" else message)
         if isinstance(task_id, str):
             status: TaskStatus = "cancelled" if code == "cancelled" else "failed"
             await self.records.finish(task_id, daemon_id, status, error=message, error_code=code)

@@ -104,9 +104,9 @@ class App:
 
 
 @asynccontextmanager
-async def running(data: Path, transcode: TranscodeMode = "none") -> AsyncIterator[App]:
+async def running(data: Path, transcode: TranscodeMode = "none", keep_ripped: bool = True) -> AsyncIterator[App]:
     manager = RecordingManager()
-    app = create_app(WebappSettings(data_dir=data, token="t", transcode=transcode), manager)
+    app = create_app(WebappSettings(data_dir=data, token="t", transcode=transcode, keep_ripped=keep_ripped), manager)
     server = LiveServer(app)
     await server.start()
     http = httpx.AsyncClient(base_url=server.url, trust_env=False, timeout=10)
