@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -28,6 +29,14 @@ def webapp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stack.stop()
 
 
+def cross_field_rules(case: schemathesis.Case) -> list[Any]:
+    """Checks to leave out where the API has a rule JSON Schema does not state: a chosen identification needs a
+    `tmdb_id` or a `musicbrainz_release_id` (either, so neither is `required`); its 422 is right."""
+    if case.method.upper() == "POST" and case.path.endswith("/identification"):
+        return [schemathesis.checks.positive_data_acceptance]
+    return []
+
+
 def test_no_server_error_and_answers_match_the_schema(webapp: Stack) -> None:
     schema = schemathesis.openapi.from_url(f"{webapp.url}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -37,6 +46,6 @@ def test_no_server_error_and_answers_match_the_schema(webapp: Stack) -> None:
         @given(case=operation.as_strategy())
         @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def check(case: schemathesis.Case) -> None:
-            case.call_and_validate()
+            case.call_and_validate(excluded_checks=cross_field_rules(case))
 
         check()

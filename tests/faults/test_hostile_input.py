@@ -115,6 +115,8 @@ class Daemon:
             self.ws = None
 
 
+# the websockets client's own thread draws from `random` while hypothesis generates the next frame
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 def test_a_thousand_fuzzed_frames_never_break_the_daemon_socket(webapp: Stack) -> None:
     with contextlib.ExitStack() as exits:
         daemon = Daemon(webapp, exits)

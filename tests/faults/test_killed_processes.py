@@ -51,8 +51,8 @@ def test_webapp_killed_mid_rip_loses_no_completion(stack: FaultStack) -> None:
     stack.start_webapp()  # same port, same database: the daemon reconnects and replays what was not acked
 
     done = stack.until(lambda: (t := stack.task(task_id))["status"] == "complete" and t, "the task complete")
-    (path,) = stack.finished()
-    assert done["result"]["path"] == str(path) and done["result"]["size_bytes"] == path.stat().st_size
+    # (the ripped file itself may already be filed into the library and gone from ripped/)
+    assert done["result"]["size_bytes"] > 0 and done["result"]["path"].startswith(str(stack.ripped_dir))
     track = next(t for t in stack.get(f"/api/discs/{fingerprint}")["tracks"] if t["number"] == 3)
-    assert track["status"] == "ripped" and track["ripped_path"] == str(path)
+    assert track["status"] == "ripped" and track["ripped_path"] == done["result"]["path"]
     assert stack.partials() == []

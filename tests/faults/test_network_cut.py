@@ -40,8 +40,7 @@ def test_link_cut_and_restored_mid_rip_completes_the_task_once(linked: tuple[Fau
     proxy.restore()
 
     done = stack.until(lambda: (t := stack.task(task_id))["status"] == "complete" and t, "the task complete")
-    (path,) = stack.finished()
-    assert done["result"]["path"] == str(path)
+    assert done["result"]["size_bytes"] > 0 and done["result"]["path"].startswith(str(stack.ripped_dir))
     assert stack.partials() == []
     disc = stack.get(f"/api/discs/{fingerprint}")
     assert next(t for t in disc["tracks"] if t["number"] == 3)["status"] == "ripped"

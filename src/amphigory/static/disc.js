@@ -137,9 +137,10 @@
       const row = rows().find((r) => r.dataset.track === String(track.number));
       if (!row) continue;
       checkbox(row).checked = track.selected;
-      row.querySelector("input.name").value = track.name || "";
-      const type = row.querySelector("select.type");
-      type.value = track.track_type || type.dataset.classified;
+      const name = row.querySelector("input.name");
+      if (name) name.value = track.name || "";
+      const type = row.querySelector("select.type"); // an album's tracks have no type
+      if (type) type.value = track.track_type || type.dataset.classified;
     }
     updateCount();
     const heading = document.getElementById("disc-heading");
