@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests judge what a parser does, never how fast a loaded CI machine runs it: no per-example deadline
+# (one slow example under a busy CPU must not fail the run), and speed is measured in CPU time where a test cares.
+settings.register_profile("amphigory", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("amphigory")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"

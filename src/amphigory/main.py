@@ -13,19 +13,21 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from amphigory import pages
 from amphigory.api import discs, drives, handsfree, health, identification, library, manage, tasks
 from amphigory.api import settings as settings_api
-from amphigory.api.deps import task_problem_handler
+from amphigory.api.deps import database_error_handler, task_problem_handler
 from amphigory.api.disc_repository import DiscRepository
 from amphigory.auth import BrowserAuth, login
 from amphigory.config import WebappSettings
@@ -34,6 +36,7 @@ from amphigory.handsfree import wiring as handsfree_wiring
 from amphigory.identify.identifier import Identifier
 from amphigory.identify.service import IdentificationService
 from amphigory.library.filing import Filer
+from amphigory.limits import BodyLimit, validation_error_handler
 from amphigory.metadata.cache import SqliteCache
 from amphigory.settings import SettingsStore
 from amphigory.settings import page as settings_page
@@ -96,6 +99,8 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
     if settings is not None:
         app.state.settings = settings
     app.add_exception_handler(TaskProblem, task_problem_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(sqlite3.OperationalError, database_error_handler)
     app.add_exception_handler(StarletteHTTPException, pages.not_found_handler)
     app.include_router(websocket_router)
     app.include_router(drives.router)
@@ -119,6 +124,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
 
     app.add_api_route("/login", login_route, methods=["GET", "POST"], include_in_schema=False)
     app.add_middleware(BrowserAuth, token=current_token)
+    app.add_middleware(BodyLimit)  # outermost: a huge body is refused before anything reads it
     return app
 
 

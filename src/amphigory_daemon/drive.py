@@ -71,6 +71,7 @@ class OpticalDrive:
     disc_volume: str | None = None
     disc_type: str | None = None  # "cd", "dvd", "bluray", "uhd"
     fingerprint: str | None = None
+    disc_error: str | None = None  # the disc in the drive cannot be read: why, and what to do about it
 
     scan_status: ScanStatus | None = None
     scan_task_id: str | None = None
@@ -204,6 +205,7 @@ class OpticalDrive:
             "disc_volume": self.disc_volume,
             "disc_type": self.disc_type,
             "fingerprint": self.fingerprint,
+            "disc_error": self.disc_error,
             "scan_status": self.scan_status.value if self.scan_status else None,
             "scan_task_id": self.scan_task_id,
             "scan_result": self.scan_result,
@@ -230,6 +232,7 @@ class OpticalDrive:
         self._touch()
 
     def _clear_disc(self) -> None:
+        self.disc_error = None
         self.scan_result = None
         self.scan_status = None
         self.scan_task_id = None

@@ -41,6 +41,7 @@ from amphigory_protocol.messages import (
 )
 
 CLOSE_REPLACED = 4000  # the webapp's close code: a newer connection claimed this daemon_id
+CLOSE_TOO_BIG = 1009  # the webapp's close code for a frame over MAX_FRAME_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -126,11 +127,16 @@ class WebAppClient:
         self._request_handlers[method] = handler
 
     async def emit(self, event: EventName | str, drive_id: str | None, data: dict[str, Any]) -> int:
-        """Queue one event for the webapp; returns its `seq`. Delivered in order, kept until acknowledged."""
+        """Queue one event for the webapp; returns its `seq`. Delivered in order, kept until acknowledged; one over
+        the frame limit is logged and not sent (0)."""
         self._resolve_daemon_id()
         message = Event(event=EventName(event), daemon_id=self.daemon_id, drive_id=drive_id, seq=self._seq + 1,
                         data=data)
         text = message.model_dump_json()
+        if len(text.encode()) > MAX_FRAME_BYTES:  # the webapp would close on it (1009), again at every replay
+            log.error("%s event of %d bytes not sent: over the %d-byte frame limit", message.event.value,
+                      len(text.encode()), MAX_FRAME_BYTES)
+            return 0
         self._seq += 1
         if len(self._outbox) >= self.outbox_size:
             self._drop_one()
@@ -181,6 +187,10 @@ class WebAppClient:
                     replaced += 1
                     log.error("webapp at %s: another daemon connected as %r and replaced this one; give each "
                               "daemon its own --daemon-id (retrying later)", self.url, self.daemon_id)
+                elif exc.rcvd is not None and exc.rcvd.code == CLOSE_TOO_BIG:
+                    replaced = 0
+                    log.error("webapp at %s closed the connection: a message this daemon sent was too big (1009: "
+                              "%s); reconnecting", self.url, exc.rcvd.reason or f"over {MAX_FRAME_BYTES} bytes")
                 else:
                     replaced = 0
                     log.info("webapp at %s: %s", self.url, exc or type(exc).__name__)

@@ -24,6 +24,7 @@ from amphigory_daemon.drive import OpticalDrive
 from amphigory_daemon.websocket import WebAppClient
 from amphigory_protocol.disc import ScanResult
 from amphigory_protocol.messages import Hello
+from helpers_patience import patient
 from helpers_uvicorn import LiveServer
 
 TOKEN = "test-token"
@@ -43,7 +44,7 @@ def scan_result(fingerprint: str, volume: str = "MY_MOVIE", numbers: tuple[int, 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
     """Wait until `check()` is true (events are applied asynchronously)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patient(timeout)
     while not await check():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")

@@ -6,79 +6,37 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 import websockets
-from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from amphigory.websocket import ConnectionManager, DaemonError, DaemonNotConnected, DaemonTimeout
 from amphigory_protocol.messages import MAX_FRAME_BYTES, Event
 from helpers_uvicorn import LiveServer, wire_app
-
-TOKEN = "secret"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-def drive(drive_id: str, state: str = "empty", **extra: Any) -> dict[str, Any]:
-    return {"drive_id": drive_id, "state": state, "fingerprint": None, **extra}
-
-
-def hello(daemon_id: str, instance: str = "i1", drives: list[dict[str, Any]] | None = None,
-          last_seq: int = 0) -> str:
-    return json.dumps({"type": "hello", "daemon_id": daemon_id, "version": "1.0", "instance_id": instance,
-                       "drives": drives or [], "last_seq": last_seq})
-
-
-def event(daemon_id: str, seq: int, name: str = "drive_state_changed", **data: Any) -> str:
-    return json.dumps({"type": "event", "event": name, "daemon_id": daemon_id, "drive_id": None, "seq": seq,
-                       "data": data})
-
-
-async def recv_json(ws: ClientConnection, timeout: float = 2.0) -> dict[str, Any]:
-    message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout))
-    return message
-
-
-async def recv_until(ws: ClientConnection, kind: str, timeout: float = 2.0) -> dict[str, Any]:
-    """Skip other traffic (the get_drives re-sync, acks) until a message of type `kind`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        message = await recv_json(ws, max(0.01, deadline - time.monotonic()))
-        if message["type"] == kind:
-            return message
-
-
-async def eventually(check: Any, timeout: float = 2.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
+from helpers_wire import (
+    AUTH,
+    TOKEN,
+    answer_get_drives,
+    connect_daemon,
+    drive,
+    event,
+    eventually,
+    hello,
+    recv_json,
+    recv_until,
+)
 
 
 @pytest.fixture
 async def manager() -> ConnectionManager:
-    return ConnectionManager(request_timeout=2.0, hello_timeout=2.0)
+    return ConnectionManager(request_timeout=10.0, hello_timeout=10.0)
 
 
 @pytest.fixture
 async def server(manager: ConnectionManager) -> AsyncIterator[LiveServer]:
     async with LiveServer(wire_app(TOKEN, manager)) as live:
         yield live
-
-
-async def connect_daemon(server: LiveServer, daemon_id: str, instance: str = "i1",
-                         drives: list[dict[str, Any]] | None = None, last_seq: int = 0) -> ClientConnection:
-    ws = await websockets.connect(server.ws_url(), additional_headers=AUTH, proxy=None)
-    await ws.send(hello(daemon_id, instance, drives, last_seq))
-    return ws
-
-
-async def answer_get_drives(ws: ClientConnection, drives: list[dict[str, Any]]) -> None:
-    request = await recv_until(ws, "request")
-    assert request["method"] == "get_drives"
-    await ws.send(json.dumps({"type": "response", "request_id": request["request_id"], "result": {"drives": drives}}))
 
 
 # -- the handshake ---------------------------------------------------------------------------------------------

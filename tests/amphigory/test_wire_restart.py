@@ -14,13 +14,14 @@ from typing import Any
 from amphigory.websocket import ConnectionManager, DaemonNotConnected
 from amphigory_daemon.websocket import WebAppClient
 from amphigory_protocol.messages import Event
+from helpers_patience import patient
 from helpers_uvicorn import LiveServer, wire_app
 
 TOKEN = "secret"
 
 
 async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patient(timeout)
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.01)
@@ -37,7 +38,7 @@ async def test_webapp_restart_while_emitting_delivers_every_event_once_in_order(
     live = LiveServer(wire_app(TOKEN, manager))
     await live.start()
     client = WebAppClient(live.ws_url(), TOKEN, daemon_id="d1", backoff_initial=0.02, backoff_max=0.1,
-                          heartbeat_interval=1, heartbeat_timeout=1)
+                          heartbeat_interval=5, heartbeat_timeout=5)
     runner = asyncio.create_task(client.run())
     total = 600
 

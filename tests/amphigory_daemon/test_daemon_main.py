@@ -15,6 +15,7 @@ from amphigory_daemon.backends.base import DriveBackend, DriveEvent, EventSink
 from amphigory_daemon.main import Daemon
 from amphigory_protocol.checksum import Checksum
 from amphigory_protocol.disc import PublicIds
+from helpers_patience import patient
 
 DAEMON = "tester@host"
 TITLE = {"number": 1, "duration_seconds": 60.0, "chapters": 3}
@@ -93,7 +94,7 @@ class Identifier:
 
 async def until(check: Callable[[], bool], timeout: float = 3.0) -> None:
     loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
+    end = loop.time() + patient(timeout)
     while not check():
         if loop.time() > end:
             raise AssertionError("condition not met in time")

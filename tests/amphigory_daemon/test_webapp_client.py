@@ -15,13 +15,14 @@ import pytest
 from amphigory.websocket import ConnectionManager, DaemonError
 from amphigory_daemon.websocket import WebAppClient, WebAppError
 from amphigory_protocol.messages import Event, Hello
+from helpers_patience import patient
 from helpers_uvicorn import LiveServer, wire_app
 
 TOKEN = "secret"
 
 
 async def eventually(check: Callable[[], bool], timeout: float = 3.0) -> None:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patient(timeout)
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.01)
@@ -29,7 +30,7 @@ async def eventually(check: Callable[[], bool], timeout: float = 3.0) -> None:
 
 def make_client(server: LiveServer, token: str | None = TOKEN, **kwargs: Any) -> WebAppClient:
     options: dict[str, Any] = {"daemon_id": "d1", "backoff_initial": 0.02, "backoff_max": 0.2,
-                               "heartbeat_interval": 1.0, "heartbeat_timeout": 1.0, **kwargs}
+                               "heartbeat_interval": 5.0, "heartbeat_timeout": 5.0, **kwargs}
     client = WebAppClient(server.ws_url(), token, **options)
     client.on_request("get_drives", AsyncMock(return_value={"drives": []}))
     return client
@@ -42,12 +43,12 @@ async def running(client: WebAppClient) -> AsyncIterator[WebAppClient]:
         yield client
     finally:
         await client.stop()
-        await asyncio.wait_for(task, 5)
+        await asyncio.wait_for(task, patient(5))
 
 
 @pytest.fixture
 async def manager() -> ConnectionManager:
-    return ConnectionManager(request_timeout=3.0)
+    return ConnectionManager(request_timeout=10.0)
 
 
 @pytest.fixture

@@ -36,6 +36,8 @@ from amphigory_daemon.formats.cue import parse_sheet, track_byte_ranges
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
 from ui_stack import AMPHIGORY, SAMPLES, Stack
 
+from helpers_patience import patient
+
 pytestmark = pytest.mark.e2e
 
 DVD_ISO = SAMPLES / "dvd" / "AMPHIGORY_SAMPLE_DVD.iso"
@@ -141,7 +143,7 @@ class Feed:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        with connect(self.url, open_timeout=5, max_size=None) as ws:
+        with connect(self.url, open_timeout=patient(5), max_size=None) as ws:
             while not self._stop.is_set():
                 try:
                     text = ws.recv(timeout=0.1)
@@ -152,7 +154,7 @@ class Feed:
 
     def __enter__(self) -> Feed:
         self._thread.start()
-        assert self._ready.wait(5), "no snapshot on /ws/browser"
+        assert self._ready.wait(patient(5)), "no snapshot on /ws/browser"
         assert self.messages[0]["type"] == "snapshot"
         return self
 
@@ -191,13 +193,13 @@ def api(stack: RipStack) -> Iterator[httpx.Client]:
 
 
 def until(check: Callable[[], Any], timeout: float, what: str, stack: RipStack) -> Any:
-    end = time.monotonic() + timeout
+    end = time.monotonic() + patient(timeout)
     while True:
         value = check()
         if value:
             return value
         if time.monotonic() > end:
-            raise AssertionError(f"timed out ({timeout} s) waiting for {what}\n{stack.logs()}")
+            raise AssertionError(f"timed out ({patient(timeout)} s) waiting for {what}\n{stack.logs()}")
         time.sleep(0.05)
 
 
@@ -266,7 +268,9 @@ def rip_all(stack: RipStack, api: httpx.Client, drive: str, tracks: list[int], f
         started = feed.events("rip_started", task["id"])
         assert len(started) == 1 and started[0]["data"]["track_number"] == number, started
         assert started[0]["data"]["path"] == task["result"]["path"]
-        assert "running" in feed.task_statuses(task["id"]) and "complete" in feed.task_statuses(task["id"])
+        # the task's own message comes on the feed after the daemon's event: wait for it, then check its history
+        until(lambda t=task: "complete" in feed.task_statuses(t["id"]), 5, "the task complete on the feed", stack)
+        assert "running" in feed.task_statuses(task["id"])
     return tasks
 
 

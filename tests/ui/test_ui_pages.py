@@ -123,7 +123,10 @@ def test_a_disc_goes_in_live_is_scanned_reviewed_ripped_and_filed(stack: Stack, 
     filed = page.locator("#tasks-complete .task-step").filter(has=page.locator(".kind", has_text="File"))
     expect(filed).to_have_count(2, timeout=30_000)
     expect(filed.filter(has_text="/Making Of.mkv")).to_have_count(1)
-    expect(done.filter(has=page.locator(".kind", has_text="Scan"))).to_have_count(1)
+    # this disc was scanned once (other tests of the module, in any order, may have scanned theirs)
+    expect(done.filter(has=page.locator(".kind", has_text="Scan"))).not_to_have_count(0)
+    scans = get_json(stack, "/api/tasks?" + urllib.parse.urlencode({"fingerprint": fingerprint}))["tasks"]
+    assert [t["type"] for t in scans].count("scan") == 1, scans
     expect(page.locator("[data-count=running]")).to_have_text("0")
     expect(page.locator("#tasks-complete [data-action=retry]:visible")).to_have_count(0)
     desktop.screenshot("queue")

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from helpers_patience import STARTUP_PATIENCE
+
 REPO = Path(__file__).resolve().parents[2]
 AMPHIGORY = REPO / ".venv" / "bin" / "amphigory"
 SAMPLES = REPO / "samples"
@@ -124,7 +126,7 @@ class Stack:
         )
 
     def wait_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + max(timeout, STARTUP_PATIENCE)
         while time.monotonic() < deadline:
             webapp = self.processes.get("webapp")
             if webapp is not None and webapp.poll() is not None:
@@ -133,7 +135,8 @@ class Stack:
                 if response.status == 200:
                     return
             time.sleep(0.05)
-        raise RuntimeError(f"the webapp did not become healthy in {timeout} s:\n{self.log('webapp')}")
+        waited = max(timeout, STARTUP_PATIENCE)
+        raise RuntimeError(f"the webapp did not become healthy in {waited} s:\n{self.log('webapp')}")
 
     def stop_process(self, name: str) -> None:
         process = self.processes.pop(name, None)

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from amphigory.limits import MAX_LIST_ITEMS, MAX_NAME_CHARS, MAX_TRACK_NUMBER
 from amphigory_protocol.disc import AudioStream, PublicIds, SubtitleStream, TitleType, VideoInfo
 
 
@@ -19,6 +20,15 @@ class UnknownTrack(LookupError):
         missing = ", ".join(str(n) for n in numbers)
         super().__init__(f"disc {fingerprint} has no track {missing} (its tracks: {listed})")
         self.numbers = list(numbers)
+
+
+class StaleVersion(Exception):
+    """A save made on an older version of the disc than the stored one: another save came first."""
+
+    def __init__(self, fingerprint: str, given: int, current: int) -> None:
+        super().__init__(f"disc {fingerprint} was saved elsewhere since (version {given} edited, {current} stored): "
+                         "reload it and make the change again")
+        self.given, self.current = given, current
 
 
 class StoredTrack(BaseModel):
@@ -109,16 +119,20 @@ class StoredDisc(BaseModel):
 class TrackUpdate(BaseModel):
     """The person's choices for one track; fields left out stay as they are."""
 
-    number: int
+    number: int = Field(ge=0, le=MAX_TRACK_NUMBER)
     selected: bool | None = None
-    name: str | None = Field(default=None, max_length=300)
+    name: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
     type: TitleType | None = None
 
 
 class DiscUpdate(BaseModel):
     """The person's changes to a disc; fields left out stay as they are."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    title: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_CHARS)
     year: int | None = Field(default=None, ge=1870, le=2200)
-    artist: str | None = Field(default=None, max_length=300, description="a CD's album artist (null clears it)")
-    tracks: list[TrackUpdate] = Field(default_factory=list)
+    artist: str | None = Field(default=None, max_length=MAX_NAME_CHARS,
+                               description="a CD's album artist (null clears it)")
+    tracks: list[TrackUpdate] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    version: int | None = Field(default=None, ge=1, le=2_000_000_000, description=(
+        "the disc's `version` this edit was made on; a save against an older version is refused (409). "
+        "Left out: the save applies whatever the version (as before versions existed)."))

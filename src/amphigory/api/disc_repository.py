@@ -15,12 +15,20 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from amphigory.api.disc_models import DiscSummary, DiscUpdate, StoredDisc, StoredTrack, TrackUpdate, UnknownTrack
+from amphigory.api.disc_models import (
+    DiscSummary,
+    DiscUpdate,
+    StaleVersion,
+    StoredDisc,
+    StoredTrack,
+    TrackUpdate,
+    UnknownTrack,
+)
 from amphigory.api.disc_sql import (
     default_title,
     delete_disc,
     mark_rip_failed,
-    select_disc_id,
+    select_disc_version,
     select_discs,
     select_scan_data,
     select_summaries,
@@ -37,8 +45,8 @@ from amphigory_protocol.checksum import Checksum
 from amphigory_protocol.disc import ScanResult
 
 __all__ = [
-    "DiscRepository", "DiscSummary", "DiscUpdate", "StoredDisc", "StoredTrack", "TrackUpdate", "UnknownTrack",
-    "default_title",
+    "DiscRepository", "DiscSummary", "DiscUpdate", "StaleVersion", "StoredDisc", "StoredTrack", "TrackUpdate",
+    "UnknownTrack", "default_title",
 ]
 
 
@@ -116,11 +124,15 @@ class DiscRepository:
             return (await select_discs(conn, [fingerprint]))[fingerprint]
 
     async def update(self, fingerprint: str, changes: DiscUpdate) -> StoredDisc | None:
-        """Apply the person's changes; None when the disc is unknown, `UnknownTrack` for a track it lacks."""
+        """Apply the person's changes (one more `version`); None when the disc is unknown, `UnknownTrack` for a
+        track it lacks, `StaleVersion` when `changes.version` is given and is not the stored one."""
         async with self.db.connection() as conn:
-            disc_id = await select_disc_id(conn, fingerprint)
-            if disc_id is None:
+            found = await select_disc_version(conn, fingerprint)
+            if found is None:
                 return None
+            disc_id, version = found
+            if changes.version is not None and changes.version != version:
+                raise StaleVersion(fingerprint, changes.version, version)
             numbers = await select_track_numbers(conn, disc_id)
             missing = [t.number for t in changes.tracks if t.number not in numbers]
             if missing:

@@ -37,6 +37,13 @@ async def select_disc_id(conn: aiosqlite.Connection, fingerprint: str) -> int | 
     return int(row["id"]) if row is not None else None
 
 
+async def select_disc_version(conn: aiosqlite.Connection, fingerprint: str) -> tuple[int, int] | None:
+    """The disc's row id and its save `version`; None when unknown."""
+    cur = await conn.execute("SELECT id, version FROM discs WHERE fingerprint = ?", (fingerprint,))
+    row = await cur.fetchone()
+    return (int(row["id"]), int(row["version"])) if row is not None else None
+
+
 async def select_track_numbers(conn: aiosqlite.Connection, disc_id: int) -> set[int]:
     cur = await conn.execute("SELECT track_number FROM tracks WHERE disc_id = ?", (disc_id,))
     return {int(r["track_number"]) for r in await cur.fetchall()}
@@ -146,6 +153,7 @@ def _first_name(result: ScanResult, title: Title) -> str | None:
 
 
 async def update_disc(conn: aiosqlite.Connection, disc_id: int, changes: DiscUpdate) -> None:
+    """The person's save: title and year as given, and one more `version` (so an edit of the older one is stale)."""
     values: dict[str, Any] = {"updated_at": now()}
     # A title or year that differs from the stored one is the person naming the disc: final (`named_by`).
     differs: list[tuple[str, Any]] = []
@@ -163,7 +171,7 @@ async def update_disc(conn: aiosqlite.Connection, disc_id: int, changes: DiscUpd
         named = (", named_by = CASE WHEN " + " OR ".join(f"{c} IS NOT ?" for c, _ in differs)
                  + " THEN 'person' ELSE named_by END")
     await conn.execute(
-        f"UPDATE discs SET {', '.join(f'{c} = ?' for c in values)}{named} WHERE id = ?",
+        f"UPDATE discs SET {', '.join(f'{c} = ?' for c in values)}{named}, version = version + 1 WHERE id = ?",
         (*values.values(), *(v for _, v in differs), disc_id),
     )
 

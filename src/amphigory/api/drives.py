@@ -14,7 +14,11 @@ from pydantic import BaseModel, Field
 
 from amphigory.api.deps import Discs, Manager, Tasks, problem_responses
 from amphigory.api.disc_repository import StoredDisc
+from amphigory.limits import MAX_LIST_ITEMS, MAX_NAME_CHARS, MAX_TRACK_NUMBER
 from amphigory.tasks import Task
+
+TrackNumber = Annotated[int, Field(ge=0, le=MAX_TRACK_NUMBER)]
+TRACK_KEY_PATTERN = "^(100000|[0-9]{1,5})$"  # a TrackNumber as a JSON object key
 
 router = APIRouter(prefix="/api/drives", tags=["drives"])
 
@@ -29,6 +33,8 @@ class DriveResponse(BaseModel):
     disc_volume: str | None = None
     disc_type: str | None = None
     fingerprint: str | None = None
+    disc_error: str | None = Field(default=None, description=(
+        "the disc in the drive cannot be read: why, and what to do (daemons before this field never send it)"))
     scan_status: str | None = None
     scan_result: dict[str, Any] | None = None
     scan_task_id: str | None = None
@@ -57,10 +63,13 @@ class ScanAccepted(BaseModel):
 class RipRequest(BaseModel):
     """Tracks to rip from the disc `fingerprint` (default: the one in the drive now, which must be stored)."""
 
-    tracks: list[int] = Field(min_length=1, max_length=500)
+    tracks: list[TrackNumber] = Field(min_length=1, max_length=MAX_LIST_ITEMS)
     fingerprint: str | None = Field(default=None, max_length=200)
-    names: dict[int, Annotated[str, Field(max_length=300)]] | None = Field(
-        default=None, description="chosen names by track number")
+    names: Annotated[dict[TrackNumber, Annotated[str, Field(max_length=MAX_NAME_CHARS)]], Field(
+        max_length=MAX_LIST_ITEMS, json_schema_extra={"propertyNames": {"pattern": TRACK_KEY_PATTERN}})] | None = Field(
+        default=None,
+        description="chosen names by track number: JSON object keys are the track numbers written as decimal "
+                    "strings (`{\"1\": \"Main feature\"}`), each 0-100000")
     replace: bool = Field(default=False, description="re-rip tracks ripped before: the new file replaces the "
                                                      "earlier one once complete and verified (a failed re-rip "
                                                      "keeps it); without it such tracks are refused (409)")

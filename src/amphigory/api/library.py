@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request
 from pydantic import BaseModel
 
 from amphigory.api.deps import Discs, problem_responses
 from amphigory.library.filing import Filer
+from amphigory.limits import MAX_TRACK_NUMBER
 from amphigory.tasks import Task
 
 router = APIRouter(prefix="/api/discs", tags=["library"])
@@ -19,7 +22,8 @@ class FileAccepted(BaseModel):
 
 @router.post("/{fingerprint}/tracks/{number}/file", status_code=202, response_model=FileAccepted,
              responses={404: {"description": "unknown disc"}, **problem_responses(409, 422)})
-async def file_track(fingerprint: str, number: int, request: Request, discs: Discs) -> FileAccepted:
+async def file_track(fingerprint: str, number: Annotated[int, Path(ge=0, le=MAX_TRACK_NUMBER)], request: Request,
+                     discs: Discs) -> FileAccepted:
     """File a ripped track into the library under its current name (again, if it was filed before: the old file
     goes). 409 when its ripped file is not reachable from the webapp."""
     if await discs.get(fingerprint) is None:

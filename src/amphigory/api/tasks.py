@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from amphigory.api.deps import Tasks, problem_responses
+from amphigory.limits import MAX_OFFSET
 from amphigory.tasks import Task, TaskStatus
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
@@ -29,7 +30,7 @@ async def list_tasks(
     drive_id: Annotated[str | None, Query(max_length=400)] = None,
     fingerprint: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> TasksListResponse:
     """Tasks, newest first."""
     return TasksListResponse(tasks=await tasks.list_tasks(status, drive_id, fingerprint, limit, offset))

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import WebSocket
 
+from amphigory.link.budget import FrameBudget
 from amphigory.link.frames import CLOSE_SLOW_CONSUMER, close_quietly, next_frame
 from amphigory_protocol.messages import error_response
 
@@ -56,7 +57,8 @@ class BrowserFeed:
         self._browsers.add(browser)
         writer = asyncio.create_task(self._write(browser))
         try:
-            while await next_frame(websocket) is not None:
+            budget = FrameBudget()
+            while await next_frame(websocket, budget) is not None:
                 reply = error_response(None, "read_only", "the browser feed is read-only")
                 try:
                     browser.queue.put_nowait(json.dumps(reply))

@@ -25,7 +25,7 @@ from amphigory.link.delivery import ConnectionListener, EventDelivery, EventList
 from amphigory.link.drive_mirror import DriveMirror, public
 from amphigory.link.errors import DaemonNotConnected
 from amphigory.link.frames import CLOSE_GOING_AWAY, CLOSE_REPLACED, close_quietly
-from amphigory_protocol.messages import Hello, Response
+from amphigory_protocol.messages import Hello, Response, error_response
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class ConnectionManager:
         applier = asyncio.create_task(self._delivery.run(link, self._apply_resync))
         link.spawn(daemon_session.resync(link, self.request_timeout))
         try:
-            await daemon_session.receive(link, self._handlers)
+            await daemon_session.receive(link, self._handlers, self._mirror.foreign)
         finally:
             await self._unregister(link, applier)
 
@@ -160,7 +160,7 @@ class ConnectionManager:
             log.warning("daemon %s dropped %d event(s): its outbox was full", daemon_id, hello.dropped)
         log.info("daemon %s connected (version %s, %d drive(s))", daemon_id, hello.version, len(hello.drives))
         self._feed.publish({"type": "daemon", "connected": True, "daemon": info.to_dict()})
-        self._mirror.replace(daemon_id, hello.drives)
+        self._refuse_foreign(link, self._mirror.replace(daemon_id, hello.drives))
         return link
 
     async def _unregister(self, link: DaemonLink, applier: asyncio.Task[None]) -> None:
@@ -188,7 +188,13 @@ class ConnectionManager:
         result = response.result
         drives = result.get("drives") if isinstance(result, dict) else None
         if isinstance(drives, list) and self._links.get(link.info.daemon_id) is link:
-            self._mirror.replace(link.info.daemon_id, drives)
+            self._refuse_foreign(link, self._mirror.replace(link.info.daemon_id, drives))
+
+    def _refuse_foreign(self, link: DaemonLink, refused: list[str]) -> None:
+        """Tell a daemon which drives it listed were refused as another daemon's (the mirror logged them)."""
+        if refused:
+            message = f"drive(s) {', '.join(refused)} belong to another daemon: a daemon speaks only of its own drives"
+            link.spawn(link.send_text(json.dumps(error_response(None, "invalid_message", message))))
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from fastapi import WebSocket
 
+from amphigory.link.budget import FrameBudget
 from amphigory.link.daemon_link import DaemonLink, now
 from amphigory.link.errors import DaemonRequestError
 from amphigory.link.frames import CLOSE_POLICY, close_quietly, next_frame, parse_or_refuse
@@ -23,6 +24,8 @@ from amphigory_protocol.messages import Ack, Event, Hello, Request, Response, er
 log = logging.getLogger(__name__)
 
 DaemonRequestHandler = Callable[[str, dict[str, Any]], Awaitable[Any]]
+# The drives among those given that another daemon has (`DriveMirror.foreign`).
+ForeignDrives = Callable[[str, Iterable[str | None]], list[str]]
 
 
 async def await_hello(websocket: WebSocket, timeout: float) -> Hello | None:
@@ -42,18 +45,21 @@ async def await_hello(websocket: WebSocket, timeout: float) -> Hello | None:
     return None
 
 
-async def receive(link: DaemonLink, handlers: Mapping[str, DaemonRequestHandler]) -> None:
-    """Read the daemon's frames until it goes away, sending each message where it belongs."""
-    while (raw := await next_frame(link.websocket)) is not None:
+async def receive(link: DaemonLink, handlers: Mapping[str, DaemonRequestHandler], foreign: ForeignDrives) -> None:
+    """Read the daemon's frames until it goes away, sending each message where it belongs; an event of another
+    daemon, or about another daemon's drive, is refused (error reply, logged) and never applied."""
+    budget = FrameBudget()
+    while (raw := await next_frame(link.websocket, budget)) is not None:
         link.info.last_seen = now()
         message = await parse_or_refuse(raw, link.send_text)
         if message is None:
             continue
         if isinstance(message, Event):
-            if message.daemon_id != link.info.daemon_id:
-                await link.send_text(json.dumps(error_response(
-                    None, "invalid_message", f"event of daemon {message.daemon_id} on {link.info.daemon_id}'s "
-                    "connection")))
+            refusal = refuse_event(link.info.daemon_id, message, foreign)
+            if refusal is not None:
+                log.warning("daemon %s: refused %s event (seq %d): %s", link.info.daemon_id, message.event.value,
+                            message.seq, refusal)
+                await link.send_text(json.dumps(error_response(None, "invalid_message", refusal)))
                 continue
             await link.inbox.put(message)
         elif isinstance(message, Response):
@@ -63,6 +69,23 @@ async def receive(link: DaemonLink, handlers: Mapping[str, DaemonRequestHandler]
         else:
             kind = "hello" if isinstance(message, Hello) else "ack" if isinstance(message, Ack) else "message"
             await link.send_text(json.dumps(error_response(None, "invalid_message", f"unexpected {kind}")))
+
+
+def refuse_event(daemon_id: str, event: Event, foreign: ForeignDrives) -> str | None:
+    """Why `daemon_id` may not send `event` (None: it may): it names another daemon, or a drive another daemon
+    has, or two different drives."""
+    if event.daemon_id != daemon_id:
+        return f"event of daemon {event.daemon_id} on {daemon_id}'s connection"
+    drive = event.data.get("drive")
+    carried = drive.get("drive_id") if isinstance(drive, dict) else None
+    if carried is not None and not isinstance(carried, str):
+        return "the event's drive has no drive_id string"
+    if event.drive_id is not None and carried is not None and carried != event.drive_id:
+        return f"event for drive {event.drive_id} carries drive {carried}"
+    others = foreign(daemon_id, [event.drive_id, carried])
+    if others:
+        return f"drive {others[0]} belongs to another daemon: a daemon speaks only of its own drives"
+    return None
 
 
 async def _take_response(link: DaemonLink, response: Response) -> None:

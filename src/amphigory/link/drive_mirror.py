@@ -1,15 +1,19 @@
 """The webapp's copy of every connected daemon's drives, kept from hellos, re-syncs and events' `drive`.
 
 Each change is handed to `publish` (the browser feed) as a `drive` or `drive_removed` message, the drive without
-its (large) scan result.
+its (large) scan result. A daemon speaks only of its own drives: a drive another connected daemon already has is
+never taken from it (`foreign` says which; the session refuses such messages before they get here).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from amphigory_protocol.messages import Event, EventName
+
+log = logging.getLogger(__name__)
 
 Publish = Callable[[dict[str, Any]], None]
 
@@ -38,10 +42,17 @@ class DriveMirror:
     def daemon_of(self, drive_id: str) -> str | None:
         return next((d for d, drives in self._drives.items() if drive_id in drives), None)
 
+    def foreign(self, daemon_id: str, drive_ids: Iterable[str | None]) -> list[str]:
+        """Those of `drive_ids` that another daemon has (so `daemon_id` may not speak of them)."""
+        return [d for d in drive_ids if d is not None and self.daemon_of(d) not in (None, daemon_id)]
+
     def apply(self, daemon_id: str, event: Event) -> None:
         """Take the drive an event carries; its scan result is the event's (scan_completed) or the one it had."""
         drive = event.data.get("drive")
         if not isinstance(drive, dict) or not isinstance(drive.get("drive_id"), str):
+            return
+        if self.foreign(daemon_id, [drive["drive_id"]]):
+            log.warning("daemon %s spoke of drive %s of another daemon: ignored", daemon_id, drive["drive_id"])
             return
         drives = self._drives.setdefault(daemon_id, {})
         old = drives.get(drive["drive_id"])
@@ -54,9 +65,14 @@ class DriveMirror:
             drives[new["drive_id"]] = new
             self._publish({"type": "drive", "daemon_id": daemon_id, "drive": public(new)})
 
-    def replace(self, daemon_id: str, drives: list[dict[str, Any]]) -> None:
-        """A daemon's full list of drives (hello, re-sync): drives it no longer lists are removed."""
+    def replace(self, daemon_id: str, drives: list[dict[str, Any]]) -> list[str]:
+        """A daemon's full list of drives (hello, re-sync): drives it no longer lists are removed. Returns the
+        drives it listed that another daemon has (refused)."""
         new = {d["drive_id"]: dict(d) for d in drives if isinstance(d, dict) and isinstance(d.get("drive_id"), str)}
+        refused = self.foreign(daemon_id, list(new))
+        for drive_id in refused:
+            log.warning("daemon %s listed drive %s of another daemon: refused", daemon_id, drive_id)
+            del new[drive_id]
         old = self._drives.get(daemon_id, {})
         self._drives[daemon_id] = new
         for drive_id in old.keys() - new.keys():
@@ -64,6 +80,7 @@ class DriveMirror:
         for drive_id, drive in new.items():
             if old.get(drive_id) != drive:
                 self._publish({"type": "drive", "daemon_id": daemon_id, "drive": public(drive)})
+        return refused
 
     def forget(self, daemon_id: str) -> None:
         """The daemon disconnected: every drive of it is removed."""

@@ -138,8 +138,9 @@
     const error = card.querySelector(".card-error");
     const notice = notices.get(drive.drive_id);
     const problem = drive.scan_error || drive.rip_error;
-    error.hidden = !notice && !problem;
-    error.textContent = notice || (problem ? `Last ${drive.scan_error ? "scan" : "rip"} failed: ${problem}` : "");
+    error.hidden = !notice && !problem && !drive.disc_error;
+    error.textContent = drive.disc_error ? `Cannot read this disc: ${drive.disc_error}`
+      : notice || (problem ? `Last ${drive.scan_error ? "scan" : "rip"} failed: ${problem}` : "");
 
     const busy = state === "scanning" || state === "ripping";
     card.querySelector("[data-action=scan]").disabled = !hasDisc || busy || !drive.fingerprint;

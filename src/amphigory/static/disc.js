@@ -14,6 +14,7 @@
   const saveButton = document.getElementById("save-only");
   const countText = document.getElementById("selected-count");
   const drives = new Map(); // drive_id -> drive (from the feed)
+  let saving = false;
 
   // Folded duplicates wait in a <template> until opened (disc.html): their rows count, save and show status the
   // same from there.
@@ -109,13 +110,50 @@
     if (body.year !== null && !(Number.isInteger(body.year) && body.year >= 1870 && body.year <= 2200)) {
       throw new Error("The year must be a whole number between 1870 and 2200, or empty.");
     }
-    const disc = await api("PATCH", `/api/discs/${encodeURIComponent(fingerprint)}`, body);
+    body.version = Number(form.dataset.version);
+    let disc;
+    saving = true; // our own save's feed message may come before its answer: not another tab's
+    try {
+      disc = await api("PATCH", `/api/discs/${encodeURIComponent(fingerprint)}`, body);
+    } catch (err) {
+      saving = false;
+      if (err.status !== 409) throw err;
+      await reload();
+      throw new Error("This disc was saved in another tab or window since you opened it: the page now shows "
+        + "that save. Make your changes again, then save.");
+    }
+    saving = false;
+    showSaved(disc);
+    return body;
+  }
+
+  // -- another tab's save: the page takes the stored values (version counts saves) -------------------------------
+
+  async function reload() {
+    showSaved(await api("GET", `/api/discs/${encodeURIComponent(fingerprint)}`));
+  }
+
+  function showSaved(disc) {
+    form.dataset.version = String(disc.version);
+    form.querySelector("#disc-title").value = disc.title;
+    form.querySelector("#disc-year").value = disc.year || "";
+    const artist = form.querySelector("#disc-artist");
+    if (artist) artist.value = disc.artist || "";
+    for (const track of disc.tracks) {
+      const row = rows().find((r) => r.dataset.track === String(track.number));
+      if (!row) continue;
+      checkbox(row).checked = track.selected;
+      const name = row.querySelector("input.name");
+      if (name) name.value = track.name || "";
+      const type = row.querySelector("select.type"); // an album's tracks have no type
+      if (type) type.value = track.track_type || type.dataset.classified;
+    }
+    updateCount();
     const heading = document.getElementById("disc-heading");
     heading.replaceChildren(disc.title);
     if (disc.year) heading.append(" ", el("span", { className: "muted", text: `(${disc.year})` }));
     document.title = `${disc.title} · Amphigory`;
     showPlanned(disc.tracks);
-    return body;
   }
 
   function showPlanned(tracks) {
@@ -294,6 +332,10 @@
         showHolder();
       } else if (msg.type === "task" && msg.task) {
         showTask(msg.task);
+      } else if (msg.type === "disc" && msg.fingerprint === fingerprint && !saving
+                 && msg.version > Number(form.dataset.version)) {
+        reload().then(() => report("ok", "This disc was saved in another tab or window: showing that save."),
+          () => {});
       }
     },
   });

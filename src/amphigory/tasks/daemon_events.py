@@ -7,7 +7,9 @@ and never count, so an event applied twice (after a webapp restart) changes noth
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,6 +28,9 @@ log = logging.getLogger(__name__)
 # A disc went in: (daemon_id, drive_id, fingerprint).
 DiscInserted = Callable[[str, str, str], Awaitable[None]]
 _PROGRESS = (EventName.SCAN_STARTED, EventName.RIP_STARTED, EventName.SCAN_PROGRESS, EventName.RIP_PROGRESS)
+# A task's progress is written (and shown) at most this often: a daemon may report many times a second, and every
+# write waits its turn for the one database connection that /health and the API also use.
+PROGRESS_WRITE_SECONDS = 0.25
 
 
 class TaskEvents:
@@ -38,6 +43,7 @@ class TaskEvents:
         self.discs = discs
         self.rip_listeners = rip_listeners
         self.disc_inserted = disc_inserted
+        self._progress_written: dict[str, float] = {}  # task id -> when its progress was last written
 
     async def apply(self, daemon_id: str, event: Event) -> None:
         data = event.data
@@ -63,12 +69,24 @@ class TaskEvents:
         progress = int(percent) if isinstance(percent, int | float) else None
         if event.event is EventName.RIP_STARTED and fingerprint and isinstance(data.get("track_number"), int):
             await self.discs.record_rip_started(fingerprint, data["track_number"], data.get("path"))
-        if isinstance(task_id, str):
+        if isinstance(task_id, str) and self._progress_due(task_id, event.event):
             await self.records.progress(task_id, daemon_id, progress)
 
+    def _progress_due(self, task_id: str, kind: EventName) -> bool:
+        """Whether this progress report is written: a start always, a progress report once a quarter second."""
+        stamp = time.monotonic()
+        if kind in (EventName.SCAN_PROGRESS, EventName.RIP_PROGRESS):
+            last = self._progress_written.get(task_id)
+            if last is not None and stamp - last < PROGRESS_WRITE_SECONDS:
+                return False
+        if len(self._progress_written) > 10_000:  # tasks long finished
+            self._progress_written.clear()
+        self._progress_written[task_id] = stamp
+        return True
+
     async def _scan_completed(self, daemon_id: str, task_id: Any, fingerprint: Any, raw: Any) -> None:
-        try:
-            result = ScanResult.model_validate(raw)
+        try:  # a big Blu-ray's scan takes a while to check: on a thread, so the event loop keeps its turns
+            result = await asyncio.to_thread(ScanResult.model_validate, raw)
         except ValidationError as exc:
             if isinstance(task_id, str):
                 await self.records.finish(task_id, daemon_id, "failed",

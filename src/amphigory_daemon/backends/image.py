@@ -35,6 +35,7 @@ from amphigory_daemon.backends.base import BackendError, DriveBackend, DriveEven
 log = logging.getLogger(__name__)
 
 EJECTED_DIR = ".ejected"
+INCOMPLETE_SETTLE_SECONDS = 2.0  # a disc with a named file missing for this long is inserted anyway
 DISC_FOLDERS = ("video_ts", "bdmv")
 _CUE_FILE = re.compile(r'^\s*FILE\s+(?:"([^"]+)"|(\S+))', re.IGNORECASE | re.MULTILINE)
 
@@ -151,12 +152,15 @@ class DriveFolder:
             return events, False
         (cand,) = found.values()
         seen = self.pending.get(cand.name)
+        complete = cand.signature[0] >= 0
         if seen is None or seen[0] != cand.signature:
             self.pending[cand.name] = (cand.signature, now)
             # first sight of something last written a while ago: moved in whole, no need to watch it settle
-            settled = seen is None and cand.signature[0] >= 0 and wall - cand.newest_mtime >= settle
+            settled = seen is None and complete and wall - cand.newest_mtime >= settle
         else:
-            settled = cand.signature[0] >= 0 and now - seen[1] >= settle
+            # a .cue whose .bin stays missing is inserted after a longer wait, so that reading it says what is
+            # wrong (on the drive, as `disc_error`) instead of the drive staying empty without a word
+            settled = now - seen[1] >= (settle if complete else max(INCOMPLETE_SETTLE_SECONDS, settle))
         if not settled:
             return events, True
         self.pending.pop(cand.name, None)

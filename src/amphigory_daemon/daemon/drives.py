@@ -59,13 +59,17 @@ async def identify_disc(ctx: Context, slot: Slot, path: str, generation: int) ->
     identity: Identity | None = None
     try:
         identity = await asyncio.to_thread(ctx.identify, path)
-    except Exception as exc:  # an unreadable disc is still a disc in the drive: say so
+    except Exception as exc:  # an unreadable disc is still a disc in the drive: say so (logged once a disc)
         log.warning("drive %s: cannot identify %s: %s", slot.drive.drive_id, path, exc)
         error = {"code": "unreadable", "message": str(exc)}
     async with slot.lock:
         if slot.generation != generation:
             return
         slot.identify_task = None
+        if error is not None:  # on the drive itself, so /api/drives and the dashboard show it while it is in
+            slot.drive.disc_error = f"{error['message']}. Take it out and check it (clean a disc; for an image, " \
+                                    "check its files), then put it back."
+
         data = _identified(slot, identity) if identity is not None else _unidentified(slot, error)
         await ctx.emit(slot, EventName.DISC_INSERTED, data)
         await ctx.emit(slot, EventName.DRIVE_STATE_CHANGED, {})

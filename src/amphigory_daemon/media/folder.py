@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from amphigory_daemon.media.base import DiscType, MediaBase, MediaError, bluray_type, split_relpath
+from amphigory_daemon.media.base import DiscType, MediaBase, MediaError, split_relpath
+from amphigory_daemon.media.bdmv_backup import bluray_type_with_backup
 
 _BDMV_MARKERS = ("index.bdmv", "PLAYLIST")
 _DVD_MARKERS = ("VIDEO_TS.IFO",)
@@ -63,12 +64,14 @@ class FolderMedia(MediaBase):
         self._type: DiscType = "dvd" if self._top == "VIDEO_TS" else self._bluray_type()
 
     def _bluray_type(self) -> DiscType:
-        for rel in ("BDMV/index.bdmv", "BDMV/MovieObject.bdmv"):
-            path = self._find(rel)
-            if path is not None and path.is_file():
-                with open(path, "rb") as f:
-                    return bluray_type(f.read(8))
-        return "bluray"
+        return bluray_type_with_backup(self._head)
+
+    def _head(self, relpath: str) -> bytes | None:
+        path = self._find(relpath)
+        if path is None or not path.is_file():
+            return None
+        with open(path, "rb") as f:
+            return f.read(8)
 
     def _find(self, relpath: str) -> Path | None:
         parts = split_relpath(relpath)

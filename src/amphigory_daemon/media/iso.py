@@ -16,7 +16,8 @@ import struct
 from pathlib import Path
 from typing import BinaryIO
 
-from amphigory_daemon.media.base import DiscMedia, DiscType, MediaBase, MediaError, bluray_type, split_relpath
+from amphigory_daemon.media.base import DiscMedia, DiscType, MediaBase, MediaError, split_relpath
+from amphigory_daemon.media.bdmv_backup import bluray_type_with_backup
 from amphigory_daemon.media.udf import UdfMedia
 
 SECTOR = 2048
@@ -93,9 +94,10 @@ class IsoMedia(MediaBase):
         raise MediaError(f"{self._source} is a disc image but holds no VIDEO_TS or BDMV folder (not a video disc)")
 
     def _bluray_type(self) -> DiscType:
-        if self.exists("BDMV/index.bdmv"):
-            return bluray_type(self.read("BDMV/index.bdmv")[:8])
-        return "bluray"
+        return bluray_type_with_backup(self._head)
+
+    def _head(self, relpath: str) -> bytes | None:
+        return self.read(relpath)[:8] if self.exists(relpath) else None
 
     def _read_volume_name(self) -> str:
         if self._udf:

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from amphigory_daemon.media.base import DiscType, MediaBase, MediaError, bluray_type
+from amphigory_daemon.media.base import DiscType, MediaBase, MediaError
+from amphigory_daemon.media.bdmv_backup import bluray_type_with_backup
 from amphigory_daemon.media.udf_descriptors import (
     SECTOR,
     TAG_AED,
@@ -112,10 +113,10 @@ class UdfMedia(MediaBase):
         return b"".join(parts)
 
     def _bluray_type(self) -> DiscType:
-        for rel in ("BDMV/index.bdmv", "BDMV/MovieObject.bdmv"):
-            if self._udf.exists(rel):
-                return bluray_type(self.read(rel)[:8])
-        return "bluray"
+        return bluray_type_with_backup(self._head)
+
+    def _head(self, relpath: str) -> bytes | None:
+        return self.read(relpath)[:8] if self._udf.exists(relpath) else None
 
     def _call(self, what: Callable[[str], _T], relpath: str) -> _T:
         try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from amphigory_daemon.formats.bluray import BlurayError
@@ -14,6 +15,7 @@ from amphigory_daemon.formats.bluray_clpi import parse_clpi
 from amphigory_daemon.formats.bluray_mpls import BlurayPlaylist, parse_mpls, playlist_number
 from amphigory_daemon.formats.errors import FormatError
 from amphigory_daemon.media import DiscMedia, FolderMedia, MediaError, UdfMedia
+from amphigory_daemon.media.bdmv_backup import parse_with_backup
 from amphigory_daemon.rip import cd
 from amphigory_daemon.rip.errors import RipError
 from amphigory_daemon.rip.grab import GRAB_SHARE, read_cd_track
@@ -77,7 +79,7 @@ def _bluray(job: RipJob, playlist: object, tmp: Path) -> Plan:
     try:
         # a disc folder, its BDMV folder, or a copy whose names a tool lower-cased: found as a scan finds them
         with FolderMedia(job.source) as media:
-            parsed = parse_mpls(media.read(f"BDMV/PLAYLIST/{name}"), playlist_number(name))
+            parsed = _read_playlist(media, name)
             _plays_something(parsed, name)
             clips = [media.locate(f"BDMV/STREAM/{item.clip_id}.m2ts") for item in parsed.play_items]
             trims = play_item_trims(parsed, _clip_spans(media, parsed))
@@ -89,6 +91,11 @@ def _bluray(job: RipJob, playlist: object, tmp: Path) -> Plan:
     return bluray_plan(bdmv, parsed, tmp, clips, trims)
 
 
+def _read_playlist(media: DiscMedia, name: str) -> BlurayPlaylist:
+    """The playlist `name`, from BDMV/BACKUP when the file itself is damaged (as a scan reads it)."""
+    return parse_with_backup(media, f"BDMV/PLAYLIST/{name}", partial(parse_mpls, number=playlist_number(name)))
+
+
 def _plays_something(playlist: BlurayPlaylist, name: str) -> None:
     if not any(item.out_time > item.in_time for item in playlist.play_items):
         raise RipError("invalid_job", f"playlist {name} plays nothing (it has no play item with a length)")
@@ -98,10 +105,9 @@ def _clip_spans(media: DiscMedia, playlist: BlurayPlaylist) -> list[tuple[int, i
     """Each play item's clip's presentation start and end (its CLPI's), None where the CLPI is missing or bad."""
     spans: list[tuple[int, int] | None] = []
     for item in playlist.play_items:
-        rel = f"BDMV/CLIPINF/{item.clip_id}.clpi"
         try:
-            info = parse_clpi(media.read(rel)) if media.exists(rel) else None
-        except (FormatError, MediaError):
+            info = parse_with_backup(media, f"BDMV/CLIPINF/{item.clip_id}.clpi", parse_clpi)
+        except (FormatError, MediaError, OSError):
             info = None
         spans.append((info.start_time, info.end_time) if info is not None else None)
     return spans
@@ -111,7 +117,7 @@ def _bluray_image(image: Path, name: str, tmp: Path) -> Plan:
     """A playlist of a Blu-ray image (or device): its clips' extents from the UDF file system, read in place."""
     try:
         with UdfMedia(image) as media:
-            parsed = parse_mpls(media.read(f"BDMV/PLAYLIST/{name}"), playlist_number(name))
+            parsed = _read_playlist(media, name)
             _plays_something(parsed, name)
             extents = [media.extents(f"BDMV/STREAM/{item.clip_id}.m2ts") for item in parsed.play_items]
             trims = play_item_trims(parsed, _clip_spans(media, parsed))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 from amphigory_daemon.fingerprint import FingerprintError, identify_media
@@ -22,6 +23,7 @@ from amphigory_daemon.formats.discid import audio_session
 from amphigory_daemon.formats.dvd_ifo import SECTOR, DvdTitle, read_dvd
 from amphigory_daemon.formats.errors import FormatError
 from amphigory_daemon.media import DiscMedia, MediaError, open_disc
+from amphigory_daemon.media.bdmv_backup import names_with_backup, parse_with_backup
 from amphigory_daemon.scan.classify import Classification as Verdict
 from amphigory_daemon.scan.classify import TitleFacts, classify_titles
 from amphigory_protocol.disc import (
@@ -128,11 +130,10 @@ class _Clips:
 
     def info(self, clip: str) -> BlurayClip | None:
         if clip not in self._info:
-            rel = f"BDMV/CLIPINF/{clip}.clpi"
             try:
-                self._info[clip] = parse_clpi(self._media.read(rel)) if self._media.exists(rel) else None
-            except FormatError:
-                self._info[clip] = None  # a damaged clip info costs only its size estimate
+                self._info[clip] = parse_with_backup(self._media, f"BDMV/CLIPINF/{clip}.clpi", parse_clpi)
+            except (FormatError, MediaError, OSError):
+                self._info[clip] = None  # a missing or damaged clip info (and copy) costs only its size estimate
         return self._info[clip]
 
     def stretch_size(self, clip: str, in_time: int, out_time: int) -> int:
@@ -172,15 +173,17 @@ def _bd_title(number: int, name: str, p: BlurayPlaylist, clips: _Clips) -> Title
 
 
 def _scan_bluray(media: DiscMedia) -> list[Title]:
-    if not media.exists("BDMV/PLAYLIST"):
+    if not media.exists("BDMV/PLAYLIST") and not media.exists("BDMV/BACKUP/PLAYLIST"):
         raise ScanError(f"{media.source}: BDMV has no PLAYLIST folder, so its titles cannot be read")
     clips = _Clips(media)
     titles: list[Title] = []
     errors: list[str] = []
-    for name in sorted(n for n in media.listdir("BDMV/PLAYLIST") if n.lower().endswith(".mpls")):
+    for name in names_with_backup(media, "PLAYLIST", ".mpls"):
         try:
-            playlist = parse_mpls(media.read(f"BDMV/PLAYLIST/{name}"), playlist_number(name))
-        except FormatError as e:
+            # a damaged playlist is read from BDMV/BACKUP, as a player does: its title keeps its number
+            read = partial(parse_mpls, number=playlist_number(name))
+            playlist = parse_with_backup(media, f"BDMV/PLAYLIST/{name}", read)
+        except (FormatError, MediaError, OSError) as e:
             errors.append(f"{name}: {e}")  # one damaged playlist must not hide the others
             continue
         if playlist.duration_ticks <= 0:

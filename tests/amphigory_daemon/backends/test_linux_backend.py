@@ -21,6 +21,7 @@ from amphigory_daemon.backends.linux import (
     media_from_udev,
 )
 from helpers_loop import attached_loop_device
+from helpers_patience import patient
 
 DVD = {"ID_CDROM": "1", "ID_CDROM_MEDIA": "1", "ID_CDROM_MEDIA_DVD": "1", "ID_FS_LABEL": "MY_MOVIE"}
 EMPTY = {"ID_CDROM": "1"}
@@ -66,7 +67,7 @@ class FakeIoctl:
 
 
 async def wait_for(events: list[DriveEvent], n: int, timeout: float = 3.0) -> None:
-    end = time.monotonic() + timeout
+    end = time.monotonic() + patient(timeout)
     while len(events) < n:
         assert time.monotonic() < end, f"expected {n} events, got {events}"
         await asyncio.sleep(0.01)
