@@ -55,6 +55,12 @@ class WebappSettings:
     # The job queue: "sqlite" (a file in the data folder) or "redis://host:port/db"; local workers to run.
     queue: str = "sqlite"
     workers: int = 1
+    # How a transcode is made: `auto` (a preset by source) / a HandBrake preset / an exported JSON preset's name
+    # (<data-dir>/presets/*.json); the audio and subtitle languages kept (empty: all).
+    transcode_preset: str = "auto"
+    transcode_languages: tuple[str, ...] = ()
+    # A job whose worker says nothing for this long runs again on another worker.
+    worker_timeout: float = 30.0
 
     @property
     def database_path(self) -> Path:
@@ -67,3 +73,7 @@ class WebappSettings:
     @property
     def library_dir(self) -> Path:
         return self.data_dir / "library"
+
+    @property
+    def presets_dir(self) -> Path:
+        return self.data_dir / "presets"

@@ -27,11 +27,16 @@ from amphigory.api.disc_repository import DiscRepository
 from amphigory.auth import BrowserAuth, login
 from amphigory.config import WebappSettings
 from amphigory.database import Database
+from amphigory.jobs import api as jobs_api
+from amphigory.jobs.local import LocalWorkers, loopback_url
+from amphigory.jobs.presets import recipe
+from amphigory.jobs.service import JobService
 from amphigory.library.filing import Filer
 from amphigory.tasks import TaskProblem, TaskService
 from amphigory.websocket import ConnectionManager
 from amphigory.websocket import manager as default_manager
 from amphigory.websocket import router as websocket_router
+from amphigory_worker.transcode import Recipe
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +62,16 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
             app.state.tasks = service
             await service.start()
             stack.push_async_callback(service.stop)
-            filer = Filer(service, repository, current.library_dir, current.transcode)
+            local = (LocalWorkers(current.workers, current.queue, loopback_url(current.host, current.port),
+                                  current.token, current.data_dir) if current.workers > 0 else None)
+            jobs = JobService(db, service, current.queue, current.data_dir, current.worker_timeout, local)
+            app.state.jobs = jobs
+
+            def current_recipe() -> Recipe:
+                return recipe(current.transcode_preset, current.transcode_languages, current.presets_dir)
+
+            filer = Filer(service, repository, current.library_dir, current.transcode, jobs=jobs,
+                          recipe=current_recipe)
             app.state.filer = filer
             await filer.start()
             stack.push_async_callback(filer.stop)
@@ -78,6 +92,8 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
     app.include_router(discs.router)
     app.include_router(library.router)
     app.include_router(tasks.router)
+    app.include_router(jobs_api.router)
+    app.include_router(jobs_api.workers_router)
     app.include_router(health.router)
     app.include_router(pages.router)  # HTML pages and their /static files
 

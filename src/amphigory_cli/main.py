@@ -1,4 +1,4 @@
-"""The `amphigory` command: serve (webapp), daemon, demo (both), scan (one disc, printed)."""
+"""The `amphigory` command: serve (webapp), daemon, worker (jobs), demo (webapp + daemon), scan (one disc, printed)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,16 @@ def build_parser() -> argparse.ArgumentParser:
         prog="amphigory",
         description="Turn a shelf of DVDs, Blu-rays and audio CDs into a clean media library.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{serve,daemon,demo,scan,rip}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{serve,daemon,worker,demo,scan,rip}")
 
     serve = sub.add_parser("serve", help="run the webapp (HTTP API, pages, daemon socket)")
     cfg.add_options(serve, cfg.SERVE_OPTIONS)
 
     daemon = sub.add_parser("daemon", help="run a drive daemon that connects to the webapp")
     cfg.add_options(daemon, cfg.DAEMON_OPTIONS)
+
+    worker = sub.add_parser("worker", help="run filing and transcoding jobs from the queue for a webapp (any machine)")
+    cfg.add_options(worker, cfg.WORKER_OPTIONS)
 
     demo = sub.add_parser(
         "demo", help="run webapp + daemon with image drives holding the sample discs (SQLite in ./demo-data)"
@@ -52,6 +55,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from amphigory_cli.daemon import run_daemon
 
         return run_daemon(cfg.daemon_settings(args))
+    if args.command == "worker":
+        from amphigory_worker.main import run_worker
+
+        try:
+            settings = cfg.worker_settings(args)
+        except ValueError as exc:
+            print(f"amphigory worker: {exc}", file=sys.stderr)
+            return 2
+        return run_worker(settings)
     if args.command == "demo":
         from amphigory_cli.demo import run_demo
 

@@ -27,6 +27,7 @@ from amphigory.config import (
     WebappSettings,
 )
 from amphigory_daemon.config import DaemonSettings, default_daemon_id
+from amphigory_worker.main import WorkerSettings
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,32 @@ def worker_count(text: str) -> int:
 def queue_url(text: str) -> str:
     """`sqlite` (a file in the data folder) or `redis://host:port/db`."""
     value = text.strip()
-    if value != "sqlite" and not value.startswith(("redis://", "rediss://", "unix://")):
-        raise ValueError(f"not a queue (sqlite or redis://host:port/db): {text!r}")
+    if value != "sqlite" and not value.startswith(("sqlite:///", "redis://", "rediss://", "unix://")):
+        raise ValueError(f"not a queue (sqlite, sqlite:///path or redis://host:port/db): {text!r}")
+    return value
+
+
+def languages(text: str) -> tuple[str, ...]:
+    """ISO 639-2 codes separated by commas or spaces (`eng,fre`); empty: every language."""
+    codes = tuple(c for c in text.replace(",", " ").lower().split() if c)
+    bad = [c for c in codes if not (c.isascii() and c.isalpha() and 2 <= len(c) <= 3)]
+    if bad:
+        raise ValueError(f"not ISO 639 language codes: {bad}")
+    return codes
+
+
+def positive_seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError(f"not a number of seconds > 0: {text!r}")
+    return value
+
+
+def preset_name(text: str) -> str:
+    """`auto` (by source), a HandBrake preset name, or an exported JSON preset's name or file name."""
+    value = text.strip()
+    if not value or len(value) > 200 or any(c in value for c in "/\\\0"):
+        raise ValueError(f"not a preset name: {text!r}")
     return value
 
 
@@ -133,9 +158,24 @@ NOTIFY = Option("notify", "Apprise URL told when a disc is done, needs review or
 # The job queue and its workers (DESIGN.md "Transcode workers and the queue").
 QUEUE = Option("queue", "job queue: sqlite (in the data folder) or redis://host:port/db", "sqlite", queue_url)
 WORKERS = Option("workers", "local workers running filing and transcoding jobs (0 for none)", 1, worker_count)
+TRANSCODE_PRESET = Option(
+    "transcode_preset", "auto (by source: DVD, Blu-ray, UHD with HDR kept), a HandBrake preset name, or the name of "
+    "a JSON preset exported from HandBrake into <data-dir>/presets/", "auto", preset_name)
+TRANSCODE_LANGUAGES = Option("transcode_languages", "audio and subtitle languages a transcode keeps (ISO 639-2, "
+                             "e.g. eng,fre; empty: all)", "", languages)
+WORKER_TIMEOUT = Option("worker_timeout", "seconds without a report after which a worker's job runs again elsewhere",
+                        30.0, positive_seconds)
+QUEUE_WORKER = Option("queue", "job queue: sqlite (in --data-dir), sqlite:///path/queue.db or redis://host:port/db",
+                      "sqlite", queue_url)
+WORKER_WEBAPP_URL = Option("webapp_url", "the webapp: http://host:port (its ws://host:port/ws form is accepted)",
+                           f"http://127.0.0.1:{DEFAULT_PORT}")
+WORKER_DATA_DIR = Option("data_dir", "the worker's scratch folder (fetched rips, transcodes being made)",
+                         "worker-data")
+CONCURRENCY = Option("concurrency", "jobs this worker runs at once", 1, worker_count)
 
 SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN, AUTO_SCAN, TRANSCODE, *METADATA_OPTIONS, ON_INSERT, AUTO_RIP_DELAY,
-                 EJECT_WHEN_DONE, NOTIFY, QUEUE, WORKERS)
+                 EJECT_WHEN_DONE, NOTIFY, QUEUE, WORKERS, TRANSCODE_PRESET, TRANSCODE_LANGUAGES, WORKER_TIMEOUT)
+WORKER_OPTIONS = (QUEUE_WORKER, WORKER_WEBAPP_URL, TOKEN, WORKER_DATA_DIR, CONCURRENCY)
 DAEMON_OPTIONS = (WEBAPP_URL, TOKEN, IMAGE_DRIVE, DAEMON_ID, BACKEND, DATA_DIR, OUTPUT_DIR, CONFIG)
 
 
@@ -173,7 +213,23 @@ def webapp_settings(args: argparse.Namespace, env: Mapping[str, str] = os.enviro
                           auto_scan=bool(v["auto_scan"]), transcode=transcode_mode(str(v["transcode"])),
                           metadata=metadata_settings(v), on_insert=on_insert_mode(str(v["on_insert"])),
                           auto_rip_delay=float(v["auto_rip_delay"]), eject_when_done=bool(v["eject_when_done"]),
-                          notify=tuple(v["notify"]), queue=queue_url(str(v["queue"])), workers=int(v["workers"]))
+                          notify=tuple(v["notify"]), queue=queue_url(str(v["queue"])), workers=int(v["workers"]),
+                          transcode_preset=preset_name(str(v["transcode_preset"])),
+                          transcode_languages=_languages(v["transcode_languages"]),
+                          worker_timeout=float(v["worker_timeout"]))
+
+
+def _languages(value: Any) -> tuple[str, ...]:
+    return tuple(value) if isinstance(value, tuple) else languages(str(value))
+
+
+def worker_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> WorkerSettings:
+    """`amphigory worker`'s settings; `ValueError` without a token (a worker must present one)."""
+    v = resolve(args, WORKER_OPTIONS, env, {})
+    if not v["token"]:
+        raise ValueError("a worker needs the webapp's token (--token or AMPHIGORY_TOKEN)")
+    return WorkerSettings(queue=queue_url(str(v["queue"])), webapp_url=str(v["webapp_url"]), token=str(v["token"]),
+                          data_dir=Path(v["data_dir"]), concurrency=max(1, int(v["concurrency"])))
 
 
 def metadata_settings(values: Mapping[str, Any]) -> MetadataSettings:
