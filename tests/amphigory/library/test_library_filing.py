@@ -26,7 +26,7 @@ from amphigory.websocket import ConnectionManager
 from amphigory_daemon.rip import RipOutcome
 from amphigory_protocol.disc import ScanResult
 from amphigory_protocol.messages import Event, EventName
-from helpers_uvicorn import LiveServer
+from helpers_uvicorn import LiveServer, free_port
 
 DAEMON, DRIVE = "alice@host", "alice@host:sr0"
 
@@ -106,8 +106,9 @@ class App:
 @asynccontextmanager
 async def running(data: Path, transcode: TranscodeMode = "none") -> AsyncIterator[App]:
     manager = RecordingManager()
-    app = create_app(WebappSettings(data_dir=data, token="t", transcode=transcode), manager)
-    server = LiveServer(app)
+    port = free_port()  # the local worker reaches the webapp on its port
+    app = create_app(WebappSettings(data_dir=data, token="t", transcode=transcode, port=port), manager)
+    server = LiveServer(app, port=port)
     await server.start()
     http = httpx.AsyncClient(base_url=server.url, trust_env=False, timeout=10)
     try:
