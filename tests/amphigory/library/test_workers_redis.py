@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from test_library_filing import App, RecordingManager
 
 from amphigory.config import WebappSettings
 from amphigory.main import create_app
@@ -23,7 +24,6 @@ from amphigory_daemon.rip import RipOutcome
 from amphigory_protocol.disc import ScanResult
 from helpers_uvicorn import LiveServer, free_port
 from helpers_workers import alive, children, redis_server, start_worker
-from test_library_filing import App, RecordingManager
 
 TOKEN = "worker-test-token"
 
