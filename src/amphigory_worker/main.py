@@ -13,12 +13,13 @@ import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from amphigory_worker.client import Identity, WebappClient
 from amphigory_worker.job import run_job
-from amphigory_worker.queue import POLL_SECONDS, open_queue
+from amphigory_worker.queue import POLL_SECONDS, Queue, open_queue
 
 log = logging.getLogger("amphigory_worker")
 IDLE_REPORT_SECONDS = 5.0
@@ -63,8 +64,7 @@ def run_worker(settings: WorkerSettings) -> int:
     queue = open_queue(settings.queue, scratch, run)
     stop = threading.Event()
     threading.Thread(target=_say_idle, args=(client, busy, stop), daemon=True, name="idle-report").start()
-    consumer = queue.huey.create_consumer(workers=settings.concurrency, worker_type="thread", periodic=False,
-                                          initial_delay=POLL_SECONDS, backoff=1.0, max_delay=POLL_SECONDS)
+    consumer = consumer_for(queue, settings.concurrency)
     print(f"amphigory worker {identity.id}: queue {_safe(settings.queue)}, webapp {client.base}, "
           f"{settings.concurrency} at a time", flush=True)
     try:
@@ -73,6 +73,12 @@ def run_worker(settings: WorkerSettings) -> int:
         stop.set()
         client.close()
     return 0
+
+
+def consumer_for(queue: Queue, concurrency: int) -> Any:
+    """Huey's consumer as workers run it: `concurrency` threads, polling an idle SQLite queue every POLL_SECONDS."""
+    return queue.huey.create_consumer(workers=concurrency, worker_type="thread", periodic=False,
+                                      initial_delay=POLL_SECONDS, backoff=1.0, max_delay=POLL_SECONDS)
 
 
 def _say_idle(client: WebappClient, busy: _Busy, stop: threading.Event) -> None:

@@ -23,7 +23,7 @@ JOB = "amphigory.job"
 JOB_NAME = f"{__name__}.{JOB}"  # how Huey names the task registered here
 QUEUE_FILE = "queue.db"
 # An idle SQLite worker looks for work at most this often (Redis workers block until a message comes).
-POLL_SECONDS = 0.2
+POLL_SECONDS = 0.05
 
 
 class QueueError(ValueError):

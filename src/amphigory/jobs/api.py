@@ -117,11 +117,17 @@ async def progress(task_id: str, body: ProgressReport, jobs: Jobs) -> None:
     await jobs.progress(task_id, body.lease, _seen(body.worker, body))
 
 
-@router.get("/{task_id}/source", response_class=FileResponse, responses=problem_responses(409))
-async def source(task_id: str, lease: Lease, jobs: Jobs) -> FileResponse:
+class RipResponse(FileResponse):
+    """A rip sent in 1 MiB pieces (Starlette's 64 KiB make a thread hop per 64 KiB: a third of the speed)."""
+
+    chunk_size = 1 << 20
+
+
+@router.get("/{task_id}/source", response_class=RipResponse, responses=problem_responses(409))
+async def source(task_id: str, lease: Lease, jobs: Jobs) -> RipResponse:
     """The rip, for a worker that cannot open its path (HTTP Range supported, so a cut download resumes)."""
     job = await jobs.held(task_id, lease)
-    return FileResponse(jobs.source_path(job), media_type="application/octet-stream")
+    return RipResponse(jobs.source_path(job), media_type="application/octet-stream")
 
 
 @router.get("/{task_id}/source/sha256", response_model=Checksum, responses=problem_responses(409))
