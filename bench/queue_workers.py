@@ -191,7 +191,8 @@ def bare(source: Path, out: Path) -> float:
     return time.perf_counter() - started
 
 
-def through_worker(folder: Path, source: Path) -> float:
+def through_worker(folder: Path, source: Path) -> tuple[float, float]:
+    """Wall time from POST .../file to the task's end, and how long the encoder itself ran."""
     data = folder / f"data-{time.monotonic_ns()}"
     data.mkdir()
     fingerprint = prepare(data, source)
@@ -206,7 +207,7 @@ def through_worker(folder: Path, source: Path) -> float:
         elapsed = time.perf_counter() - started
         if task["status"] != "complete":
             raise SystemExit(f"the filing failed: {task['error']}")
-        return elapsed
+        return elapsed, float(task["result"]["transcode_seconds"])
     finally:
         http.close()
         stop(webapp)
@@ -276,16 +277,18 @@ def main() -> None:
         if "transcode" in only:
             source = folder / "title.mkv"
             make_title(source, args.seconds)
-            bares, workers = [], []
+            bares: list[float] = []
+            workers: list[tuple[float, float]] = []
             for n in range(args.runs):
                 bares.append(bare(source, folder / f"bare-{n}.mkv"))
                 workers.append(through_worker(folder, source))
-            best_bare, best_worker = min(bares), min(workers)
+            best_bare, best_worker = min(bares), min(w for w, _ in workers)
+            added = statistics.median(total - encode for total, encode in workers)
             print(f"transcode {args.seconds} s 480p title, HandBrakeCLI 'Fast 480p30': bare {best_bare:.2f} s, "
-                  f"through the worker {best_worker:.2f} s -> ratio {best_worker / best_bare:.3f} "
-                  f"(+{(best_worker / best_bare - 1) * 100:.1f} %; best of {args.runs}; "
-                  f"all: bare {json.dumps([round(b, 2) for b in bares])}, "
-                  f"worker {json.dumps([round(w, 2) for w in workers])})")
+                  f"through the worker {best_worker:.2f} s -> ratio {best_worker / best_bare:.3f} (best of "
+                  f"{args.runs}; all: bare {json.dumps([round(b, 2) for b in bares])}, worker "
+                  f"{json.dumps([round(w, 2) for w, _ in workers])}); the worker's own part (wall time minus the "
+                  f"encoder's): {added:.2f} s = {added / best_bare * 100:.1f} % of bare")
         if "stream" in only:
             stream(folder, args.size_mb)
 

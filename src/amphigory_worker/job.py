@@ -129,11 +129,12 @@ def _run(client: WebappClient, spec: dict[str, Any], folder: Path, reporter: Rep
     run_blocking(job, lambda p: reporter.update("transcoding", p), reporter.stop)
     if not target.is_file() or target.stat().st_size == 0:
         raise TranscodeError(f"{job.description} wrote no output")
-    log.info("job %s transcoded in %.1f s", task_id, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    log.info("job %s transcoded in %.1f s", task_id, seconds)
     reporter.update("uploading")
     digest = client.upload(task_id, lease, target, lambda done, size: None)
     client.complete(task_id, lease, {"transcoded": True, "method": job.description, "notes": notes,
-                                     "size": target.stat().st_size, "sha256": digest})
+                                     "size": target.stat().st_size, "sha256": digest, "transcode_seconds": seconds})
 
 
 def _fail(client: WebappClient, task_id: str, lease: str, code: str, message: str) -> None:

@@ -76,6 +76,7 @@ class Completion(BaseModel):
     notes: list[str] = Field(default_factory=list, max_length=20)
     size: int | None = Field(None, ge=0)
     sha256: str | None = Field(None, pattern="^[0-9a-f]{64}$")
+    transcode_seconds: float | None = Field(None, ge=0)
 
 
 class Failure(BaseModel):
@@ -179,7 +180,7 @@ async def upload(task_id: str, request: Request, lease: Lease, jobs: Jobs,
 async def complete(task_id: str, body: Completion, jobs: Jobs) -> Task | None:
     """The job's result (accepted once per job): the webapp files it into the library and ends the task."""
     return await jobs.complete(task_id, body.lease, body.size, body.sha256, body.method, body.notes,
-                               body.transcoded, _verify)
+                               body.transcoded, _verify, body.transcode_seconds)
 
 
 @router.post("/{task_id}/fail", status_code=204, responses=problem_responses(409))

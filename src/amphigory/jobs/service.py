@@ -187,7 +187,8 @@ class JobService:
 
     async def complete(self, task_id: str, lease: str, size: int | None, sha256: str | None, method: str,
                        notes: list[str], transcoded: bool,
-                       verify: Callable[[Path, int, str], Awaitable[None]]) -> Task | None:
+                       verify: Callable[[Path, int, str], Awaitable[None]],
+                       transcode_seconds: float | None = None) -> Task | None:
         """Accept the job's one result and file it; `JobRefused` for a lease that is not current or a bad upload."""
         assert self.placer is not None
         async with self._lock(task_id):
@@ -205,6 +206,8 @@ class JobService:
             assert task is not None
             try:
                 result = await self.placer.place(task, staged, transcoded, method, notes)
+                if transcode_seconds is not None:
+                    result["transcode_seconds"] = round(transcode_seconds, 3)
             except Exception as exc:  # the placer already noted why on the track and failed the task
                 log.info("job %s: filing its result failed: %s", task_id, exc)
                 return await self.tasks.get(task_id)
