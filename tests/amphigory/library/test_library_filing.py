@@ -27,6 +27,7 @@ from amphigory_daemon.rip import RipOutcome
 from amphigory_protocol.disc import ScanResult
 from amphigory_protocol.messages import Event, EventName
 from helpers_uvicorn import LiveServer, free_port
+from helpers_workers import alive, children
 
 DAEMON, DRIVE = "alice@host", "alice@host:sr0"
 
@@ -127,6 +128,12 @@ def probe(path: Path) -> str:
 
 
 MOVIE_DIR = "Movies/Big Buck Bunny (2008)"
+
+
+def encoders() -> list[int]:
+    """HandBrakeCLI processes under this test (the webapp's local worker runs them)."""
+    return [p for p in children(os.getpid()) if Path(f"/proc/{p}/comm").exists()
+            and Path(f"/proc/{p}/comm").read_text().strip() == "HandBrakeCLI" and alive(p)]
 
 
 async def test_a_completed_rip_is_hard_linked_into_the_library(tmp_path: Path, dvd_rip: tuple[ScanResult, RipOutcome],
@@ -290,11 +297,15 @@ async def test_cancelling_a_transcode_kills_it_and_leaves_nothing(
         ripped = app.place_rip(rip, "c.mkv")
         rip_task = await app.rip_completed(scan.fingerprint, 3, ripped, rip.size_bytes)
         file_id = (await app.task(rip_task))["result"]["filing"]["task_id"]
-        while (await app.task(file_id))["status"] != "running":
+        while not encoders():
             await asyncio.sleep(0.01)
         cancelled = (await app.http.post(f"/api/tasks/{file_id}/cancel")).json()
         assert cancelled["status"] == "cancelled"
         assert app.library_files() == [] and not (app.library / "Movies").exists()
+        deadline = time.monotonic() + 15
+        while encoders():  # the cancel reached the worker, which killed HandBrakeCLI
+            assert time.monotonic() < deadline, "HandBrakeCLI still runs after the cancel"
+            await asyncio.sleep(0.05)
         retry = (await app.http.post(f"/api/tasks/{file_id}/retry")).json()["task_ids"][0]
         assert (await app.finished(retry))["status"] == "complete"
         assert app.library_files() == [f"{MOVIE_DIR}/Big Buck Bunny (2008).mkv"]
