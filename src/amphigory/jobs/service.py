@@ -20,7 +20,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,6 +32,7 @@ from amphigory.tasks.models import ACTIVE
 from amphigory_worker.queue import Queue, open_queue
 
 log = logging.getLogger(__name__)
+FORGET_WORKERS_AFTER = 3600.0  # the dashboard stops listing a worker not heard from for an hour
 
 
 class JobRefused(TaskProblem):
@@ -110,7 +111,11 @@ class JobService:
     async def submit(self, task: Task, spec: dict[str, Any]) -> None:
         """Record the job of `task` and put its first attempt on the queue."""
         job = await self.records.create(task.id, spec)
-        await self._enqueue(job.task_id, job.attempt)
+        try:
+            await self._enqueue(job.task_id, job.attempt)
+        except Exception as exc:  # Redis down: `reconcile` puts it on the queue once it answers again
+            log.warning("job %s could not be put on the queue yet (%s): trying again in %g s", task.id, exc,
+                        self.worker_timeout)
         if self.local is not None:
             self.local.start()
 
@@ -169,17 +174,14 @@ class JobService:
     def _see(self, worker: WorkerSeen) -> None:
         worker.last_seen = time.time()
         self.workers[worker.id] = worker
-        self.tasks_push({"type": "worker", "worker": asdict(worker)})
+        for gone in [w.id for w in self.workers.values() if worker.last_seen - w.last_seen > FORGET_WORKERS_AFTER]:
+            del self.workers[gone]
 
     def idle(self, worker: WorkerSeen) -> None:
         """An idle worker says it is there (the dashboard lists it)."""
         worker.task_id = worker.phase = None
         worker.percent = worker.fps = worker.eta_seconds = None
         self._see(worker)
-
-    def tasks_push(self, message: dict[str, Any]) -> None:
-        with contextlib.suppress(RuntimeError):
-            asyncio.get_running_loop().create_task(self.tasks.manager.broadcast_browser(message))
 
     def upload_path(self, job: Job) -> Path:
         assert self.placer is not None
