@@ -191,27 +191,33 @@ def bare(source: Path, out: Path) -> float:
     return time.perf_counter() - started
 
 
-def through_worker(folder: Path, source: Path) -> tuple[float, float]:
-    """Wall time from POST .../file to the task's end, and how long the encoder itself ran."""
-    data = folder / f"data-{time.monotonic_ns()}"
-    data.mkdir()
-    fingerprint = prepare(data, source)
-    port = free_port()
-    webapp = serve(data, port, workers=1)
-    http = httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=30)
-    try:
+class WorkerRuns:
+    """One `amphigory serve --workers 1` with the title ripped; `run()` files it (again) and times it. The first
+    filing, which also starts the local worker process, is a warm-up and not counted."""
+
+    def __init__(self, folder: Path, source: Path) -> None:
+        self.data = folder / "worker-data"
+        self.data.mkdir()
+        self.fingerprint = prepare(self.data, source)
+        port = free_port()
+        self.webapp = serve(self.data, port, workers=1)
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=30)
+        self.run()
+
+    def run(self) -> tuple[float, float]:
+        """Wall time from POST .../file to the task's end, and how long the encoder itself ran."""
         started = time.perf_counter()
-        task_id = http.post(f"/api/discs/{fingerprint}/tracks/1/file").json()["task_id"]
-        while (task := http.get(f"/api/tasks/{task_id}").json())["status"] in ("queued", "running"):
+        task_id = self.http.post(f"/api/discs/{self.fingerprint}/tracks/1/file").json()["task_id"]
+        while (task := self.http.get(f"/api/tasks/{task_id}").json())["status"] in ("queued", "running"):
             time.sleep(0.01)
         elapsed = time.perf_counter() - started
         if task["status"] != "complete":
             raise SystemExit(f"the filing failed: {task['error']}")
         return elapsed, float(task["result"]["transcode_seconds"])
-    finally:
-        http.close()
-        stop(webapp)
-        shutil.rmtree(data, ignore_errors=True)
+
+    def close(self) -> None:
+        self.http.close()
+        stop(self.webapp)
 
 
 # -- streaming -------------------------------------------------------------------------------------------------------
@@ -279,9 +285,13 @@ def main() -> None:
             make_title(source, args.seconds)
             bares: list[float] = []
             workers: list[tuple[float, float]] = []
-            for n in range(args.runs):
-                bares.append(bare(source, folder / f"bare-{n}.mkv"))
-                workers.append(through_worker(folder, source))
+            runs = WorkerRuns(folder, source)
+            try:
+                for n in range(args.runs):
+                    bares.append(bare(source, folder / f"bare-{n}.mkv"))
+                    workers.append(runs.run())
+            finally:
+                runs.close()
             best_bare, best_worker = min(bares), min(w for w, _ in workers)
             added = statistics.median(total - encode for total, encode in workers)
             print(f"transcode {args.seconds} s 480p title, HandBrakeCLI 'Fast 480p30': bare {best_bare:.2f} s, "
