@@ -174,3 +174,20 @@ async def test_staging_files_of_a_dead_filing_are_swept_on_start(tmp_path: Path)
     async with webapp(tmp_path / "data") as app:
         assert not staging.exists() or not any(staging.iterdir())
         assert app.library_files() == []
+
+
+async def test_a_restarted_webapp_keeps_a_running_job_and_its_workers_lease(
+        tmp_path: Path, dvd_rip: tuple[ScanResult, RipOutcome]) -> None:
+    async with webapp(tmp_path / "data") as app:
+        task_id, ripped = await queued_filing(app, *dvd_rip)
+        lease = (await claim(app, task_id)).json()["lease"]
+    async with webapp(tmp_path / "data", worker_timeout=2.0) as app:  # the worker kept encoding meanwhile
+        task = await app.task(task_id)
+        assert task["status"] == "running" and task["error"] is None
+        report = {"lease": lease, "worker": WORKER, "percent": 70}
+        assert (await app.http.post(f"/api/jobs/{task_id}/progress", json=report, headers=AUTH)).status_code == 204
+        done = {"lease": lease, "transcoded": False, "method": "hard link"}
+        finished = await app.http.post(f"/api/jobs/{task_id}/complete", json=done, headers=AUTH)
+        assert finished.status_code == 200 and finished.json()["status"] == "complete"
+        assert app.library_files() == ["Movies/Big Buck Bunny (2008)/Big Buck Bunny (2008).mkv"]
+        assert (await app.app.state.jobs.records.get(task_id)).attempt == 1  # never run twice
