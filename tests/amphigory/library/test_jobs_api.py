@@ -179,7 +179,7 @@ async def test_staging_files_of_a_dead_filing_are_swept_on_start(tmp_path: Path)
 async def test_a_restarted_webapp_keeps_a_running_job_and_its_workers_lease(
         tmp_path: Path, dvd_rip: tuple[ScanResult, RipOutcome]) -> None:
     async with webapp(tmp_path / "data") as app:
-        task_id, ripped = await queued_filing(app, *dvd_rip)
+        task_id, _ = await queued_filing(app, *dvd_rip)
         lease = (await claim(app, task_id)).json()["lease"]
     async with webapp(tmp_path / "data", worker_timeout=2.0) as app:  # the worker kept encoding meanwhile
         task = await app.task(task_id)
