@@ -7,18 +7,25 @@ of a connection next to the code that needs it (`amphigory.api.disc_repository`,
 
 The schema is versioned: `schema_version` holds the version, and `MIGRATIONS[n]` takes a database from version
 `n` to `n + 1`. A database written by an older version upgrades in place when it is opened. A database from before
-versioning (a `discs` table but no `schema_version`) counts as version 1.
+versioning (a `discs` table but no `schema_version`) counts as version 1. Before an upgrade, a copy of the file as
+it was is kept beside it (`amphigory.db.bak-v<old version>`).
+
+asyncio and aiosqlite are imported where they are used, so reading `SCHEMA_VERSION` (`amphigory --version`) stays
+instant.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import aiosqlite
+if TYPE_CHECKING:
+    import asyncio
+
+    import aiosqlite
 
 # Version 1: the seed's schema (spec Task 6's discs table, a minimal tracks table).
 _V1 = (
@@ -165,6 +172,8 @@ class Database:
     """The webapp's SQLite database file (spec Task 6 API: `Database(path)`, `initialize()`, `connection()`)."""
 
     def __init__(self, path: str | Path) -> None:
+        import asyncio
+
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
@@ -172,6 +181,8 @@ class Database:
 
     async def initialize(self) -> None:
         """Open the file (creating its folder), set WAL and foreign keys, and migrate to `SCHEMA_VERSION`."""
+        import aiosqlite
+
         if self._conn is not None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -182,7 +193,13 @@ class Database:
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA synchronous = NORMAL")
         try:
-            await migrate(conn)
+            copy = await backup_before_upgrade(conn, self.path)
+            found = await migrate(conn)
+            if copy is not None:
+                import logging
+
+                logging.getLogger(__name__).warning("upgraded %s from schema %d to %d; the old file is kept as %s",
+                                                    self.path, found, SCHEMA_VERSION, copy)
         except BaseException:
             await conn.close()
             raise
@@ -196,6 +213,8 @@ class Database:
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[aiosqlite.Connection]:
         """Borrow the connection for one unit of work: committed on a normal exit, rolled back on an exception."""
+        import asyncio
+
         if self._conn is None:
             raise RuntimeError("Database.initialize() has not been called (or the database is closed)")
         current = asyncio.current_task()
@@ -249,6 +268,28 @@ async def migrate(conn: aiosqlite.Connection) -> int:
         await conn.rollback()
         raise
     return found
+
+
+def backup_path(path: Path, version: int) -> Path:
+    """Where the copy of a version-`version` database is kept before upgrading it: the first free of
+    `<name>.bak-v<version>`, `<name>.bak-v<version>-2`, ..."""
+    candidate = path.with_name(f"{path.name}.bak-v{version}")
+    n = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.bak-v{version}-{n}")
+        n += 1
+    return candidate
+
+
+async def backup_before_upgrade(conn: aiosqlite.Connection, path: Path) -> Path | None:
+    """Copy a database that an upgrade is about to change (a consistent copy, WAL included: `VACUUM INTO`);
+    nothing for a new, empty or current one. Returns the copy's path."""
+    version = await schema_version(conn)
+    if not 0 < version < SCHEMA_VERSION:
+        return None
+    target = backup_path(path, version)
+    await conn.execute("VACUUM INTO ?", (str(target),))
+    return target
 
 
 def now() -> str:

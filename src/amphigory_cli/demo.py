@@ -21,18 +21,11 @@ import uvicorn
 
 from amphigory.config import DEFAULT_PORT, WebappSettings
 from amphigory_cli.daemon import install_stop_signals
+from amphigory_cli.samples import samples_dir
 from amphigory_daemon.backends.image import find_discs
 from amphigory_daemon.config import DaemonSettings, default_daemon_id
 
 DEFAULT_DATA_DIR = Path("demo-data")
-
-
-def samples_dir() -> Path | None:
-    """samples/ of this source checkout (the repo root, above src/), or of the current folder."""
-    for root in (Path(__file__).resolve().parents[2], Path.cwd()):
-        if (root / "samples" / "dvd").is_dir():
-            return root / "samples"
-    return None
 
 
 def prepare_drives(data_dir: Path, samples: Path) -> list[Path]:
@@ -117,8 +110,8 @@ def run_demo(port: int | None = None, data_dir: str | Path | None = None) -> int
     show_activity()
     samples = samples_dir()
     if samples is None:
-        print("amphigory demo: the sample discs (samples/) are missing; run it from a source checkout, or "
-              "make them with `python scripts/make_samples.py`", file=sys.stderr)
+        print("amphigory demo: the sample discs are missing from this install (amphigory_cli/samples); reinstall "
+              "amphigory, or make them in a source checkout with `python scripts/make_samples.py`", file=sys.stderr)
         return 2
     data = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     data.mkdir(parents=True, exist_ok=True)

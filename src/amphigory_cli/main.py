@@ -1,4 +1,6 @@
-"""The `amphigory` command: serve (webapp), daemon, worker (jobs), demo (webapp + daemon), scan (one disc, printed)."""
+"""The `amphigory` command: serve (webapp), daemon, worker (filing and transcoding jobs), demo (webapp + daemon),
+scan (one disc, printed), rip, doctor (what this machine has), install-service (start at boot). Each command imports
+its own modules only when it runs."""
 
 from __future__ import annotations
 
@@ -7,6 +9,10 @@ import sys
 from collections.abc import Sequence
 
 from amphigory_cli import settings as cfg
+from amphigory_cli.config_file import ConfigError
+from amphigory_cli.version import VersionAction
+
+SERVICES = ("serve", "daemon", "worker")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,7 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="amphigory",
         description="Turn a shelf of DVDs, Blu-rays and audio CDs into a clean media library.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{serve,daemon,worker,demo,scan,rip}")
+    parser.add_argument("--version", action=VersionAction)
+    sub = parser.add_subparsers(dest="command", required=True,
+                                metavar="{serve,daemon,worker,demo,scan,rip,doctor,install-service}")
 
     serve = sub.add_parser("serve", help="run the webapp (HTTP API, pages, daemon socket)")
     cfg.add_options(serve, cfg.SERVE_OPTIONS)
@@ -42,11 +50,35 @@ def build_parser() -> argparse.ArgumentParser:
     rip.add_argument("--title", type=int, required=True, help="title number (as `amphigory scan` lists them)")
     rip.add_argument("--output", default=".", help="output root folder (default: the current folder)")
     rip.add_argument("--name", default=None, help="file name without extension (default: 'title NN')")
+
+    doctor = sub.add_parser("doctor", help="what this machine has for ripping: drives and permissions, tools, the "
+                            "data folder, the webapp the daemon would use (exit 0 when the core works)")
+    cfg.add_options(doctor, cfg.DOCTOR_OPTIONS)
+
+    service = sub.add_parser("install-service", help="start serve, daemon or worker at boot: a systemd unit (and, "
+                             "for the daemon, a udev rule) on Linux, a launchd agent on macOS")
+    service.add_argument("service", choices=SERVICES, help="what to run")
+    scope = service.add_mutually_exclusive_group()
+    scope.add_argument("--user", dest="scope", action="store_const", const="user",
+                       help="a per-user service, started at login (the default)")
+    scope.add_argument("--system", dest="scope", action="store_const", const="system",
+                       help="a system service, started at boot (run as root; the service runs as --run-as)")
+    service.add_argument("--run-as", default=None, help="the account a --system service runs as (default: you)")
+    service.add_argument("--print", dest="print_only", action="store_true",
+                         help="print the files instead of writing them")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except ConfigError as exc:
+        print(f"amphigory: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from amphigory_cli.serve import serve
 
@@ -76,6 +108,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from amphigory_cli.rip import run_rip
 
         return run_rip(args.path, args.title, args.output, args.name)
+    if args.command == "doctor":
+        from amphigory_cli.doctor import run_doctor
+
+        return run_doctor(cfg.daemon_settings(args), cfg.config_paths("daemon", args))
+    if args.command == "install-service":
+        from amphigory_cli.service import install_service
+
+        return install_service(args.service, args.scope or "user", args.run_as, print_only=args.print_only)
     raise AssertionError(args.command)
 
 

@@ -1,13 +1,14 @@
 """Every setting of every command, declared once: option, `AMPHIGORY_*` variable, default and help.
 
-Precedence: command-line option > environment variable > daemon.toml (daemon settings only) > default.
+Precedence: command-line option > environment variable > config file (amphigory_cli.config_file:
+`~/.config/amphigory/amphigory.toml`, its `[command]` table over its top level) > default. Without `--data-dir`
+the data folder is the per-user one (platformdirs: `$XDG_DATA_HOME/amphigory` on Linux), never the current folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +27,10 @@ from amphigory.config import (
     TranscodeMode,
     WebappSettings,
 )
+from amphigory_cli import config_file
+from amphigory_cli.token_file import read_token
 from amphigory_daemon.config import DaemonSettings, default_daemon_id
-from amphigory_worker.main import WorkerSettings
+from amphigory_worker.settings import WorkerSettings
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,8 @@ def preset_name(text: str) -> str:
 
 HOST = Option("host", "address to listen on", "127.0.0.1")
 PORT = Option("port", "port of the webapp", DEFAULT_PORT, int)
-DATA_DIR = Option("data_dir", "data folder: amphigory.db, ripped/, library/", "data")
+DATA_DIR = Option("data_dir", "data folder: amphigory.db, ripped/, library/ (default: the per-user data folder, "
+                  "~/.local/share/amphigory on Linux)")
 TOKEN = Option("token", "shared secret daemons present to the webapp (Authorization: Bearer)")
 WEBAPP_URL = Option("webapp_url", "WebSocket URL of the webapp", f"ws://127.0.0.1:{DEFAULT_PORT}/ws")
 IMAGE_DRIVE = Option(
@@ -131,7 +135,7 @@ IMAGE_DRIVE = Option(
 DAEMON_ID = Option("daemon_id", "this daemon's id (default user@host)")
 BACKEND = Option("backend", "drive backend: auto, image, linux or macos", "auto")
 OUTPUT_DIR = Option("output_dir", "where rips are written (default <data-dir>/ripped)")
-CONFIG = Option("config", "daemon config file (TOML)", None)
+CONFIG = Option("config", "config file (TOML; default ~/.config/amphigory/amphigory.toml)", None)
 
 AUTO_SCAN = Option("auto_scan", "scan a disc as soon as it goes in, unless it is known (1 or 0)", True, flag)
 TRANSCODE = Option("transcode", "file rips into the library as they are (none) or transcoded by handbrake "
@@ -169,14 +173,25 @@ QUEUE_WORKER = Option("queue", "job queue: sqlite (in --data-dir), sqlite:///pat
                       "sqlite", queue_url)
 WORKER_WEBAPP_URL = Option("webapp_url", "the webapp: http://host:port (its ws://host:port/ws form is accepted)",
                            f"http://127.0.0.1:{DEFAULT_PORT}")
-WORKER_DATA_DIR = Option("data_dir", "the worker's scratch folder (fetched rips, transcodes being made)",
-                         "worker-data")
+WORKER_DATA_DIR = Option("data_dir", "data folder: the SQLite queue (queue.db, when --queue sqlite), the token "
+                         "(daemon-token, when there is no --token) and worker-jobs/ (rips fetched, transcodes being "
+                         "made) (default: the per-user data folder, as serve's)")
 CONCURRENCY = Option("concurrency", "jobs this worker runs at once", 1, worker_count)
 
 SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN, AUTO_SCAN, TRANSCODE, *METADATA_OPTIONS, ON_INSERT, AUTO_RIP_DELAY,
-                 EJECT_WHEN_DONE, NOTIFY, QUEUE, WORKERS, TRANSCODE_PRESET, TRANSCODE_LANGUAGES, WORKER_TIMEOUT)
-WORKER_OPTIONS = (QUEUE_WORKER, WORKER_WEBAPP_URL, TOKEN, WORKER_DATA_DIR, CONCURRENCY)
+                 EJECT_WHEN_DONE, NOTIFY, QUEUE, WORKERS, TRANSCODE_PRESET, TRANSCODE_LANGUAGES, WORKER_TIMEOUT,
+                 CONFIG)
+WORKER_OPTIONS = (QUEUE_WORKER, WORKER_WEBAPP_URL, TOKEN, WORKER_DATA_DIR, CONCURRENCY, CONFIG)
 DAEMON_OPTIONS = (WEBAPP_URL, TOKEN, IMAGE_DRIVE, DAEMON_ID, BACKEND, DATA_DIR, OUTPUT_DIR, CONFIG)
+# The daemon's view of things doctor checks: its data folder, and the webapp it would connect to with its token.
+DOCTOR_OPTIONS = (WEBAPP_URL, TOKEN, DATA_DIR, CONFIG)
+# What the config file may set, by the table (command) that sets it. `worker` names the settings DESIGN.md gives it
+# (its command comes with the job queue, which declares its options here).
+FILE_OPTIONS: dict[str, tuple[str, ...]] = {
+    command: tuple(o.name for o in options if o is not CONFIG)
+    for command, options in (("serve", SERVE_OPTIONS), ("daemon", DAEMON_OPTIONS),
+                             ("worker", WORKER_OPTIONS))
+}
 
 
 def add_options(parser: argparse.ArgumentParser, options: Sequence[Option]) -> None:
@@ -202,14 +217,49 @@ def resolve(
             separator = None if opt is NOTIFY else os.pathsep  # URLs hold ':'; they are separated by spaces
             value = [p for p in raw.split(separator) if p] if opt.repeatable else opt.kind(raw)
         if value is None and opt.name in file:
-            value = file[opt.name]
+            value = file_value(opt, file[opt.name])
         out[opt.name] = opt.default if value is None else value
     return out
 
 
+def file_value(opt: Option, value: Any) -> Any:
+    """A config file's value (a TOML string, number, boolean or list) as the option's own type."""
+    try:
+        if opt.repeatable:
+            items = value if isinstance(value, list) else [value]
+            return [str(item) for item in items]
+        return opt.kind(str(value))
+    except ValueError as exc:
+        raise config_file.ConfigError(f"config file: {opt.name} = {value!r}: {exc}") from exc
+
+
+def file_settings(command: str, args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, Any]:
+    """What the config file gives `command` (`--config`/`AMPHIGORY_CONFIG`, else the default files)."""
+    explicit = getattr(args, "config", None) or env.get(CONFIG.env)
+    return config_file.load(command, explicit, env, FILE_OPTIONS)  # config_paths says which files
+
+
+def config_paths(command: str, args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> tuple[str, ...]:
+    """The config files `command` reads (doctor shows them)."""
+    explicit = getattr(args, "config", None) or env.get(CONFIG.env)
+    return tuple(str(p) for p in config_file.config_files(command, explicit, env))
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder: `$XDG_DATA_HOME/amphigory` (~/.local/share/amphigory) on Linux,
+    ~/Library/Application Support/amphigory on macOS."""
+    import platformdirs
+
+    return platformdirs.user_data_path("amphigory", appauthor=False)
+
+
+def data_dir(values: Mapping[str, Any]) -> Path:
+    return Path(values["data_dir"]).expanduser() if values["data_dir"] else default_data_dir()
+
+
 def webapp_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> WebappSettings:
-    v = resolve(args, SERVE_OPTIONS, env, {})
-    return WebappSettings(host=v["host"], port=int(v["port"]), data_dir=Path(v["data_dir"]), token=v["token"],
+    v = resolve(args, SERVE_OPTIONS, env, file_settings("serve", args, env))
+    return WebappSettings(host=v["host"], port=int(v["port"]), data_dir=data_dir(v), token=v["token"],
                           auto_scan=bool(v["auto_scan"]), transcode=transcode_mode(str(v["transcode"])),
                           metadata=metadata_settings(v), on_insert=on_insert_mode(str(v["on_insert"])),
                           auto_rip_delay=float(v["auto_rip_delay"]), eject_when_done=bool(v["eject_when_done"]),
@@ -225,11 +275,14 @@ def _languages(value: Any) -> tuple[str, ...]:
 
 def worker_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> WorkerSettings:
     """`amphigory worker`'s settings; `ValueError` without a token (a worker must present one)."""
-    v = resolve(args, WORKER_OPTIONS, env, {})
-    if not v["token"]:
-        raise ValueError("a worker needs the webapp's token (--token or AMPHIGORY_TOKEN)")
-    return WorkerSettings(queue=queue_url(str(v["queue"])), webapp_url=str(v["webapp_url"]), token=str(v["token"]),
-                          data_dir=Path(v["data_dir"]), concurrency=max(1, int(v["concurrency"])))
+    v = resolve(args, WORKER_OPTIONS, env, file_settings("worker", args, env))
+    folder = data_dir(v)
+    token = v["token"] or read_token(folder)
+    if not token:
+        raise ValueError("a worker needs the webapp's token (--token, AMPHIGORY_TOKEN, or daemon-token in its "
+                         "--data-dir)")
+    return WorkerSettings(queue=queue_url(str(v["queue"])), webapp_url=str(v["webapp_url"]), token=str(token),
+                          data_dir=folder, concurrency=max(1, int(v["concurrency"])))
 
 
 def metadata_settings(values: Mapping[str, Any]) -> MetadataSettings:
@@ -241,24 +294,14 @@ def metadata_settings(values: Mapping[str, Any]) -> MetadataSettings:
     )
 
 
-def default_config_path(env: Mapping[str, str] = os.environ) -> Path:
-    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".config")
-    return Path(base) / "amphigory" / "daemon.toml"
-
-
 def daemon_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> DaemonSettings:
-    config_path = Path(getattr(args, "config", None) or env.get(CONFIG.env) or default_config_path(env))
-    file: dict[str, Any] = {}
-    if config_path.is_file():
-        with config_path.open("rb") as fh:
-            file = {k.replace("-", "_"): val for k, val in tomllib.load(fh).items()}
-    v = resolve(args, DAEMON_OPTIONS, env, file)
+    v = resolve(args, DAEMON_OPTIONS, env, file_settings("daemon", args, env))
     return DaemonSettings(
         webapp_url=v["webapp_url"],
         token=v["token"],
         daemon_id=v["daemon_id"] or default_daemon_id(),
         image_drives=tuple(Path(p) for p in v["image_drive"]),
         backend=v["backend"],
-        data_dir=Path(v["data_dir"]),
-        output_dir=Path(v["output_dir"]) if v["output_dir"] else None,
+        data_dir=data_dir(v),
+        output_dir=Path(v["output_dir"]).expanduser() if v["output_dir"] else None,
     )

@@ -78,7 +78,7 @@ def run_job(client: WebappClient, scratch: Path, task_id: str, attempt: int) -> 
     lease = str(spec["lease"])
     reporter = Reporter(client, task_id, lease, float(spec.get("heartbeat_seconds") or 1.0))
     reporter.start()
-    folder = scratch / "jobs" / f"{task_id}-{attempt}"
+    folder = scratch / f"{task_id}-{attempt}"
     try:
         _run(client, spec, folder, reporter)
     except (LeaseLost, Stopped):

@@ -11,8 +11,6 @@ import os
 import shutil
 import socket
 import threading
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,18 +18,10 @@ import httpx
 from amphigory_worker.client import Identity, WebappClient
 from amphigory_worker.job import run_job
 from amphigory_worker.queue import POLL_SECONDS, Queue, open_queue
+from amphigory_worker.settings import WorkerSettings
 
 log = logging.getLogger("amphigory_worker")
 IDLE_REPORT_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    queue: str
-    webapp_url: str
-    token: str
-    data_dir: Path
-    concurrency: int = 1
 
 
 class _Busy:
@@ -44,8 +34,8 @@ def run_worker(settings: WorkerSettings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("huey").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    scratch = settings.data_dir
-    shutil.rmtree(scratch / "jobs", ignore_errors=True)  # what a worker that died here left behind
+    scratch = settings.data_dir / "worker-jobs"
+    shutil.rmtree(scratch, ignore_errors=True)  # what a worker that died here left behind
     scratch.mkdir(parents=True, exist_ok=True)
     host = socket.gethostname()
     identity = Identity(f"{host}:{os.getpid()}", host, os.getpid(), settings.concurrency)
@@ -61,7 +51,7 @@ def run_worker(settings: WorkerSettings) -> int:
             with busy.lock:
                 busy.count -= 1
 
-    queue = open_queue(settings.queue, scratch, run)
+    queue = open_queue(settings.queue, settings.data_dir, run)
     stop = threading.Event()
     threading.Thread(target=_say_idle, args=(client, busy, stop), daemon=True, name="idle-report").start()
     consumer = consumer_for(queue, settings.concurrency)

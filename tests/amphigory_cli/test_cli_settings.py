@@ -1,4 +1,5 @@
-"""Settings: one declaration per option, precedence option > environment > daemon.toml > default, all documented."""
+"""Settings: one declaration per option, precedence option > environment > config file > default, all documented;
+data in the per-user data folder unless told otherwise."""
 
 from __future__ import annotations
 
@@ -16,10 +17,19 @@ def _parse(*argv: str):  # type: ignore[no-untyped-def]
     return build_parser().parse_args(list(argv))
 
 
-def test_defaults_match_the_design_contract() -> None:
-    s = cfg.webapp_settings(_parse("serve"), env={})
+def test_defaults_match_the_design_contract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    s = cfg.webapp_settings(_parse("serve"), env={"HOME": str(tmp_path)})
     assert (s.host, s.port, s.token) == ("127.0.0.1", 6199, None)
-    assert s.database_path == Path("data") / "amphigory.db"
+    assert s.database_path == tmp_path / ".local" / "share" / "amphigory" / "amphigory.db"
+    d = cfg.daemon_settings(_parse("daemon"), env={"HOME": str(tmp_path)})
+    assert d.data_dir == s.data_dir  # one machine: the daemon finds the webapp's token there
+
+
+def test_data_folder_follows_xdg_data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert cfg.webapp_settings(_parse("serve"), env={"HOME": str(tmp_path)}).data_dir == tmp_path / "xdg" / "amphigory"
 
 
 def test_option_beats_environment_beats_default() -> None:
@@ -66,12 +76,15 @@ def test_job_queue_and_transcode_settings() -> None:
             _parse("serve", *bad)
 
 
-def test_worker_settings_need_a_token_and_take_the_webapps_ws_url_too() -> None:
-    w = cfg.worker_settings(_parse("worker", "--webapp-url", "ws://h:6199/ws", "--concurrency", "2"),
+def test_worker_settings_need_a_token_and_take_the_webapps_ws_url_too(tmp_path: Path) -> None:
+    w = cfg.worker_settings(_parse("worker", "--webapp-url", "ws://h:6199/ws", "--concurrency", "2", "--data-dir",
+                                   str(tmp_path)),
                             env={"AMPHIGORY_TOKEN": "secret", "AMPHIGORY_QUEUE": "redis://h:6379/0"})
     assert (w.webapp_url, w.token, w.queue, w.concurrency) == ("ws://h:6199/ws", "secret", "redis://h:6379/0", 2)
     with pytest.raises(ValueError, match="token"):
-        cfg.worker_settings(_parse("worker"), env={})
+        cfg.worker_settings(_parse("worker", "--data-dir", str(tmp_path)), env={})
+    (tmp_path / "daemon-token").write_text("from-the-file\n")  # a worker on the webapp's machine
+    assert cfg.worker_settings(_parse("worker", "--data-dir", str(tmp_path)), env={}).token == "from-the-file"
 
 
 @pytest.mark.parametrize("option", sorted({o.flag for o in (*cfg.SERVE_OPTIONS, *cfg.DAEMON_OPTIONS,
