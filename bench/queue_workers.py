@@ -247,6 +247,13 @@ def stream(folder: Path, size_mb: int) -> None:
         digest = sha256_of(target)
         hashed = time.perf_counter() - started
         assert digest == expected
+        curl = shutil.which("curl")
+        if curl is not None:  # the webapp's side alone: the same request by curl, to /dev/null
+            started = time.perf_counter()
+            subprocess.run([curl, "-sf", "-o", "/dev/null", "-H", f"Authorization: Bearer {TOKEN}",
+                            f"http://127.0.0.1:{port}/api/jobs/{task_id}/source?lease={spec['lease']}"], check=True)
+            print(f"stream   the same {size_mb} MB by curl to /dev/null (the webapp's side alone): "
+                  f"{size_mb / (time.perf_counter() - started):.0f} MB/s")
         print(f"stream   {size_mb} MB rip to a worker over loopback HTTP: {size_mb / fetched:.0f} MB/s "
               f"({fetched:.1f} s), then SHA-256 check {size_mb / hashed:.0f} MB/s; "
               f"fetch + verify {size_mb / (fetched + hashed):.0f} MB/s")

@@ -22,7 +22,20 @@ TRANSFER_TRIES = 5
 
 
 class LeaseLost(Exception):
-    """The webapp refused: the job was cancelled, or runs elsewhere now."""
+    """The webapp refused (409): the job was cancelled or runs elsewhere now (`code` lease_lost), or what was
+    sent was refused (`code` bad_upload, bad_offset, ...)."""
+
+    def __init__(self, message: str, code: str = "lease_lost") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _refusal(response: httpx.Response) -> LeaseLost:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    return LeaseLost(str(body.get("detail", "refused")), str(body.get("code", "lease_lost")))
 
 
 class TransferError(Exception):
@@ -71,7 +84,7 @@ class WebappClient:
     def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
         response = self.http.post(path, json=body)
         if response.status_code == 409:
-            raise LeaseLost(response.json().get("detail", "refused"))
+            raise _refusal(response)
         response.raise_for_status()
         return response
 
@@ -136,7 +149,7 @@ class WebappClient:
             with target.open("r+b" if start else "wb") as handle:
                 handle.seek(start)
                 handle.truncate()
-                for chunk in response.iter_raw(CHUNK):
+                for chunk in response.iter_raw():  # as it arrives (a chunk size makes httpx re-buffer: 3x slower)
                     handle.write(chunk)
                     done += len(chunk)
                     on_bytes(done, size)
@@ -156,14 +169,14 @@ class WebappClient:
             except httpx.TransportError:
                 time.sleep(0.5)
                 continue
-            if response.status_code == 409 and response.json().get("code") != "bad_offset":
-                raise LeaseLost(response.json().get("detail", "refused"))
+            if response.status_code == 409 and _refusal(response).code != "bad_offset":
+                raise _refusal(response)
         raise TransferError(f"could not upload the result of job {task_id} in {TRANSFER_TRIES} tries")
 
     def _get_json(self, path: str, lease: str) -> dict[str, Any]:
         response = self.http.get(path, params={"lease": lease})
         if response.status_code == 409:
-            raise LeaseLost(response.json().get("detail", "refused"))
+            raise _refusal(response)
         response.raise_for_status()
         body: dict[str, Any] = response.json()
         return body

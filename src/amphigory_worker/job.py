@@ -81,8 +81,13 @@ def run_job(client: WebappClient, scratch: Path, task_id: str, attempt: int) -> 
     folder = scratch / f"{task_id}-{attempt}"
     try:
         _run(client, spec, folder, reporter)
-    except (LeaseLost, Stopped):
+    except Stopped:
         log.info("job %s stopped: it is no longer ours", task_id)
+    except LeaseLost as refused:
+        if refused.code == "lease_lost":
+            log.info("job %s stopped: it is no longer ours", task_id)
+        else:
+            _fail(client, task_id, lease, "transfer_failed", f"the webapp refused the result: {refused}")
     except TranscodeError as exc:
         _fail(client, task_id, lease, "transcode_failed", str(exc))
     except TransferError as exc:
@@ -132,9 +137,17 @@ def _run(client: WebappClient, spec: dict[str, Any], folder: Path, reporter: Rep
     seconds = time.monotonic() - started
     log.info("job %s transcoded in %.1f s", task_id, seconds)
     reporter.update("uploading")
-    digest = client.upload(task_id, lease, target, lambda done, size: None)
-    client.complete(task_id, lease, {"transcoded": True, "method": job.description, "notes": notes,
-                                     "size": target.stat().st_size, "sha256": digest, "transcode_seconds": seconds})
+    result = {"transcoded": True, "method": job.description, "notes": notes, "size": target.stat().st_size,
+              "transcode_seconds": seconds}
+    for tries_left in (1, 0):
+        result["sha256"] = client.upload(task_id, lease, target, lambda done, size: None)
+        try:
+            client.complete(task_id, lease, result)
+            return
+        except LeaseLost as refused:
+            if refused.code != "bad_upload" or not tries_left:
+                raise
+            log.warning("job %s: the webapp got a damaged copy of the result; sending it again", task_id)
 
 
 def _fail(client: WebappClient, task_id: str, lease: str, code: str, message: str) -> None:
