@@ -240,6 +240,7 @@ def stream(folder: Path, size_mb: int) -> None:
         assert spec is not None
         target = folder / "fetched.mkv"
         expected = client._get_json(f"/api/jobs/{task_id}/source/sha256", spec["lease"])["sha256"]
+        client.report(task_id, spec["lease"], "fetching", 0, None, None)
         started = time.perf_counter()
         client._fetch(task_id, spec["lease"], target, 0, rip.stat().st_size, lambda done, size: None)
         fetched = time.perf_counter() - started
@@ -247,6 +248,7 @@ def stream(folder: Path, size_mb: int) -> None:
         digest = sha256_of(target)
         hashed = time.perf_counter() - started
         assert digest == expected
+        client.report(task_id, spec["lease"], "fetching", 0, None, None)  # a heartbeat: the lease stays ours
         curl = shutil.which("curl")
         if curl is not None:  # the webapp's side alone: the same request by curl, to /dev/null
             started = time.perf_counter()

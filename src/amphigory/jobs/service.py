@@ -130,11 +130,17 @@ class JobService:
             job = await self.records.get(task_id)
             if job is not None and await self.records.close(task_id):
                 self._forget(job)
+        self._drop_lock(task_id)
+
+    def _drop_lock(self, task_id: str) -> None:
+        """A job that ended needs its lock no more (kept while anyone holds it)."""
+        lock = self._locks.get(task_id)
+        if lock is not None and not lock.locked():
+            del self._locks[task_id]
 
     def _forget(self, job: Job) -> None:
         self._heard.pop(job.task_id, None)
         self._queued_seen.pop((job.task_id, job.attempt), None)
-        self._locks.pop(job.task_id, None)
         if self.placer is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.upload_path(job).unlink()
@@ -192,6 +198,15 @@ class JobService:
                        verify: Callable[[Path, int, str], Awaitable[None]],
                        transcode_seconds: float | None = None) -> Task | None:
         """Accept the job's one result and file it; `JobRefused` for a lease that is not current or a bad upload."""
+        try:
+            return await self._complete(task_id, lease, size, sha256, method, notes, transcoded, verify,
+                                        transcode_seconds)
+        finally:
+            self._drop_lock(task_id)
+
+    async def _complete(self, task_id: str, lease: str, size: int | None, sha256: str | None, method: str,
+                        notes: list[str], transcoded: bool, verify: Callable[[Path, int, str], Awaitable[None]],
+                        transcode_seconds: float | None) -> Task | None:
         assert self.placer is not None
         async with self._lock(task_id):
             job = await self.held(task_id, lease)
@@ -234,6 +249,7 @@ class JobService:
             task = await self.tasks.get(task_id)
             if task is not None:
                 await self.placer.give_up(task, code, message)
+        self._drop_lock(task_id)
 
     # -- noticing silent workers and lost messages --------------------------------------------------------------
 
@@ -249,7 +265,10 @@ class JobService:
         """Run again the jobs whose worker went silent, and queue again messages the queue lost."""
         now = time.monotonic()
         pending: set[tuple[str, int]] | None = None
-        for job in await self.records.unfinished():
+        unfinished = await self.records.unfinished()
+        if unfinished and self.local is not None:
+            self.local.start()  # a local worker that died is replaced while there is work
+        for job in unfinished:
             task = await self.tasks.get(job.task_id)
             if task is None or task.status not in ACTIVE:
                 await self.records.close(job.task_id)
