@@ -137,8 +137,17 @@ def _run(client: WebappClient, spec: dict[str, Any], folder: Path, reporter: Rep
     seconds = time.monotonic() - started
     log.info("job %s transcoded in %.1f s", task_id, seconds)
     reporter.update("uploading")
-    result = {"transcoded": True, "method": job.description, "notes": notes, "size": target.stat().st_size,
-              "transcode_seconds": seconds}
+    result: dict[str, Any] = {"transcoded": True, "method": job.description, "notes": notes,
+                              "size": target.stat().st_size, "transcode_seconds": seconds}
+    result_path = Path(str(spec.get("result_path") or ""))
+    if spec.get("result_path") and move_into(target, result_path):
+        try:  # this machine's staging folder: the result is there already, nothing to send
+            client.complete(task_id, lease, {**result, "moved": True})
+            return
+        except LeaseLost as refused:
+            if refused.code != "bad_upload":
+                raise
+            target = result_path  # the same path, but not the webapp's machine after all: send it
     for tries_left in (1, 0):
         result["sha256"] = client.upload(task_id, lease, target, lambda done, size: None)
         try:
@@ -148,6 +157,17 @@ def _run(client: WebappClient, spec: dict[str, Any], folder: Path, reporter: Rep
             if refused.code != "bad_upload" or not tries_left:
                 raise
             log.warning("job %s: the webapp got a damaged copy of the result; sending it again", task_id)
+
+
+def move_into(target: Path, result_path: Path) -> bool:
+    """Move the result to the webapp's staging path when this machine can (same file system, writable)."""
+    if not result_path.parent.is_dir() or result_path.exists():
+        return False
+    try:
+        os.rename(target, result_path)  # never copies: across file systems it fails, and the result is uploaded
+    except OSError:
+        return False
+    return True
 
 
 def _fail(client: WebappClient, task_id: str, lease: str, code: str, message: str) -> None:

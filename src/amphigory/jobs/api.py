@@ -77,6 +77,8 @@ class Completion(BaseModel):
     size: int | None = Field(None, ge=0)
     sha256: str | None = Field(None, pattern="^[0-9a-f]{64}$")
     transcode_seconds: float | None = Field(None, ge=0)
+    moved: bool = Field(False, description="the worker moved its result to the claim's `result_path` itself "
+                                           "(same machine) instead of uploading it: only its size is checked")
 
 
 class Failure(BaseModel):
@@ -180,7 +182,7 @@ async def upload(task_id: str, request: Request, lease: Lease, jobs: Jobs,
 async def complete(task_id: str, body: Completion, jobs: Jobs) -> Task | None:
     """The job's result (accepted once per job): the webapp files it into the library and ends the task."""
     return await jobs.complete(task_id, body.lease, body.size, body.sha256, body.method, body.notes,
-                               body.transcoded, _verify, body.transcode_seconds)
+                               body.transcoded, _verify, body.transcode_seconds, body.moved)
 
 
 @router.post("/{task_id}/fail", status_code=204, responses=problem_responses(409))
@@ -212,10 +214,11 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-async def _verify(path: Path, size: int, sha256: str) -> None:
-    """The uploaded result is the worker's file (its size and SHA-256), else `JobRefused` and the upload goes."""
+async def _verify(path: Path, size: int, sha256: str | None) -> None:
+    """The uploaded result is the worker's file (its size, and its SHA-256 unless the worker moved it here
+    itself), else `JobRefused` and the upload goes."""
     actual = path.stat().st_size if path.exists() else -1
-    if actual != size or await asyncio.to_thread(_sha256, path) != sha256:
+    if actual != size or (sha256 is not None and await asyncio.to_thread(_sha256, path) != sha256):
         with_size = f"{actual} bytes" if actual >= 0 else "nothing"
         if actual >= 0:
             os.unlink(path)

@@ -159,8 +159,11 @@ class JobService:
         self._see(worker)
         await self.tasks.local_progress(task_id, 0)
         log.info("job %s attempt %d claimed by worker %s", task_id, attempt, worker.id)
+        result_path = self.upload_path(job)
+        await asyncio.to_thread(result_path.parent.mkdir, parents=True, exist_ok=True)
+        # `result_path`: a worker that can write there (this machine's) moves its result in instead of uploading it.
         return {**job.spec, "task_id": task_id, "attempt": job.attempt, "lease": job.lease,
-                "heartbeat_seconds": self.placer.progress_interval}
+                "heartbeat_seconds": self.placer.progress_interval, "result_path": str(result_path)}
 
     async def held(self, task_id: str, lease: str) -> Job:
         job = await self.records.holds(task_id, lease)
@@ -195,25 +198,25 @@ class JobService:
 
     async def complete(self, task_id: str, lease: str, size: int | None, sha256: str | None, method: str,
                        notes: list[str], transcoded: bool,
-                       verify: Callable[[Path, int, str], Awaitable[None]],
-                       transcode_seconds: float | None = None) -> Task | None:
+                       verify: Callable[[Path, int, str | None], Awaitable[None]],
+                       transcode_seconds: float | None = None, moved: bool = False) -> Task | None:
         """Accept the job's one result and file it; `JobRefused` for a lease that is not current or a bad upload."""
         try:
-            return await self._complete(task_id, lease, size, sha256, method, notes, transcoded, verify,
-                                        transcode_seconds)
+            return await self._complete(task_id, lease, size, None if moved else sha256, method, notes, transcoded,
+                                        verify, transcode_seconds, moved)
         finally:
             self._drop_lock(task_id)
 
     async def _complete(self, task_id: str, lease: str, size: int | None, sha256: str | None, method: str,
-                        notes: list[str], transcoded: bool, verify: Callable[[Path, int, str], Awaitable[None]],
-                        transcode_seconds: float | None) -> Task | None:
+                        notes: list[str], transcoded: bool, verify: Callable[[Path, int, str | None], Awaitable[None]],
+                        transcode_seconds: float | None, moved: bool) -> Task | None:
         assert self.placer is not None
         async with self._lock(task_id):
             job = await self.held(task_id, lease)
             staged: Path | None = None
             if transcoded:
                 staged = self.upload_path(job)
-                if size is None or sha256 is None:
+                if size is None or (sha256 is None and not moved):
                     raise JobRefused("bad_upload", "a transcoded result needs its size and sha256")
                 await verify(staged, size, sha256)  # JobRefused when it is not the file the worker made
             if not await self.records.close(task_id, lease):
@@ -225,6 +228,8 @@ class JobService:
                 result = await self.placer.place(task, staged, transcoded, method, notes)
                 if transcode_seconds is not None:
                     result["transcode_seconds"] = round(transcode_seconds, 3)
+                if transcoded:
+                    result["delivery"] = "moved" if moved else "uploaded"
             except Exception as exc:  # the placer already noted why on the track and failed the task
                 log.info("job %s: filing its result failed: %s", task_id, exc)
                 return await self.tasks.get(task_id)

@@ -191,6 +191,7 @@ async def test_ffmpeg_transcode_writes_h264_with_progress(tmp_path: Path,
         track = await app.track(scan.fingerprint, 3)
         assert track["transcoded_path"] == track["library_path"] == str(final)
         assert task["result"]["method"] == "ffmpeg libx264 CRF 20"
+        assert task["result"]["delivery"] == "moved"  # the local worker put its result into staging itself
 
 
 async def test_handbrake_transcode_of_an_episode_reports_live_progress(

@@ -100,6 +100,7 @@ async def test_a_worker_killed_mid_job_hands_it_to_another_that_cannot_see_the_r
             job = await webapp.state.jobs.records.get(file_id)
             assert job.attempt == 2 and job.state == "done" and job.worker == f"{os.uname().nodename}:{survivor.pid}"
             assert "the rip was streamed from the webapp" in task["result"]["notes"]
+            assert task["result"]["delivery"] == "uploaded"  # and the result sent back over HTTP
             assert task["result"]["method"] == "HandBrakeCLI preset 'Fast 480p30'"
             films = app.library_files()
             assert films == ["Movies/Big Buck Bunny (2008)/Big Buck Bunny (2008).mkv"]
