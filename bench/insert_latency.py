@@ -100,7 +100,7 @@ async def main() -> None:
         work = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AMPHIGORY_")}
         web = subprocess.Popen([str(Path(sys.executable).parent / "amphigory"), "serve", "--port", str(port),
-                                "--data-dir", str(work / "web"), "--token", token],
+                                "--data-dir", str(work / "web"), "--token", token, "--offline", "1"],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:

@@ -26,3 +26,15 @@ def samples() -> Path:
         raise RuntimeError(f"sample discs missing: expected them at {SAMPLES}")
     return SAMPLES
 
+
+
+# Loopback stand-ins of the metadata services, for any test (tests/standins).
+from standins.fixtures import (  # noqa: E402
+    coverart_standin,
+    musicbrainz_standin,
+    standin_settings,
+    thediscdb_standin,
+    tmdb_standin,
+)
+
+__all__ = ["coverart_standin", "musicbrainz_standin", "standin_settings", "thediscdb_standin", "tmdb_standin"]

@@ -46,6 +46,9 @@ class WebappSettings:
     auto_scan: bool = False
     transcode: TranscodeMode = "none"
     metadata: MetadataSettings = field(default_factory=MetadataSettings)
+    # Identify each disc after its scan (DESIGN.md). Off for an app built in code, so that tests never reach the
+    # real services unless they point `metadata` at stand-ins; `amphigory serve` turns it on.
+    identify: bool = False
     # Hands-free mode (DESIGN.md): what to do on insert, the countdown before ripping, eject when done, and the
     # Apprise URLs told when a disc is done, needs review or failed (secrets: never logged or echoed in full).
     on_insert: OnInsert = "manual"

@@ -2,7 +2,8 @@
 daemon socket and the HTTP API into one FastAPI app; `app` is the module-level instance the spec's tests use.
 
 The lifespan opens the database and puts everything on `app.state` (docs/internals.md): `settings`, `manager`,
-`db`, `discs`, `tasks`. Given no settings, the app keeps its data in `$AMPHIGORY_DATA_DIR` when that is set and
+`db`, `discs`, `tasks`, `filer`, `identification`.
+Given no settings, the app keeps its data in `$AMPHIGORY_DATA_DIR` when that is set and
 otherwise in a fresh temporary folder that is removed when the app stops, so that importing `app` (as tests do)
 never writes into the working directory. `amphigory serve` always passes settings.
 """
@@ -21,17 +22,20 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from amphigory import pages
-from amphigory.api import discs, drives, health, library, tasks
+from amphigory.api import discs, drives, health, identification, library, tasks
 from amphigory.api.deps import task_problem_handler
 from amphigory.api.disc_repository import DiscRepository
 from amphigory.auth import BrowserAuth, login
 from amphigory.config import WebappSettings
 from amphigory.database import Database
+from amphigory.identify.identifier import Identifier
+from amphigory.identify.service import IdentificationService
 from amphigory.jobs import api as jobs_api
 from amphigory.jobs.local import LocalWorkers, loopback_url
 from amphigory.jobs.presets import recipe
 from amphigory.jobs.service import JobService
 from amphigory.library.filing import Filer
+from amphigory.metadata.cache import SqliteCache
 from amphigory.tasks import TaskProblem, TaskService
 from amphigory.websocket import ConnectionManager
 from amphigory.websocket import manager as default_manager
@@ -62,6 +66,14 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
             app.state.tasks = service
             await service.start()
             stack.push_async_callback(service.stop)
+            identifying = IdentificationService(
+                repository, Identifier(current.metadata, SqliteCache(db)), manager.broadcast_browser,
+                retry=current.identify and not current.metadata.offline)
+            app.state.identification = identifying
+            if current.identify:  # after each scan (the pick and search endpoints work either way)
+                service.add_scan_listener(identifying.on_scan_stored)
+                await identifying.start()
+            stack.push_async_callback(identifying.stop)
             local = (LocalWorkers(current.workers, current.queue, loopback_url(current.host, current.port),
                                   current.token, current.data_dir) if current.workers > 0 else None)
             jobs = JobService(db, service, current.queue, current.data_dir, current.worker_timeout, local)
@@ -72,6 +84,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
 
             filer = Filer(service, repository, current.library_dir, current.transcode, jobs=jobs,
                           recipe=current_recipe)
+            filer.cover_for = identifying.front_cover
             app.state.filer = filer
             await filer.start()
             stack.push_async_callback(filer.stop)
@@ -90,6 +103,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
     app.include_router(websocket_router)
     app.include_router(drives.router)
     app.include_router(discs.router)
+    app.include_router(identification.router)
     app.include_router(library.router)
     app.include_router(tasks.router)
     app.include_router(jobs_api.router)

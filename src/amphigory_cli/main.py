@@ -1,6 +1,6 @@
 """The `amphigory` command: serve (webapp), daemon, worker (filing and transcoding jobs), demo (webapp + daemon),
-scan (one disc, printed), rip, doctor (what this machine has), install-service (start at boot). Each command imports
-its own modules only when it runs."""
+scan and identify (one disc, printed), rip, doctor (what this machine has), install-service (start at boot). Each
+command imports its own modules only when it runs."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True,
-                                metavar="{serve,daemon,worker,demo,scan,rip,doctor,install-service}")
+                                metavar="{serve,daemon,worker,demo,scan,identify,rip,doctor,install-service}")
 
     serve = sub.add_parser("serve", help="run the webapp (HTTP API, pages, daemon socket)")
     cfg.add_options(serve, cfg.SERVE_OPTIONS)
@@ -44,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("path", help="disc image, disc folder, .cue file or MakeMKV robot log")
     scan.add_argument("--json", action="store_true", help="print the full scan result as JSON")
+
+    identify = sub.add_parser(
+        "identify", help="scan one disc (or a saved `makemkvcon -r info` log) and say what it is: film, series "
+        "and episodes, or album (TheDiscDB, TMDB, MusicBrainz)")
+    identify.add_argument("path", help="disc image, disc folder, .cue file or MakeMKV robot log")
+    identify.add_argument("--json", action="store_true", help="print the scan result plus `identification` as JSON")
+    cfg.add_options(identify, cfg.IDENTIFY_OPTIONS)
 
     rip = sub.add_parser("rip", help="rip one title of a disc here, showing progress (the daemon's engine)")
     rip.add_argument("path", help="disc image, disc folder or .cue file")
@@ -104,6 +111,10 @@ def _run(args: argparse.Namespace) -> int:
         from amphigory_cli.scan import run_scan
 
         return run_scan(args.path, as_json=args.json)
+    if args.command == "identify":
+        from amphigory_cli.identify import run_identify
+
+        return run_identify(args.path, as_json=args.json, settings=cfg.identify_settings(args))
     if args.command == "rip":
         from amphigory_cli.rip import run_rip
 

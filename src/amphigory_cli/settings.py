@@ -185,11 +185,12 @@ WORKER_OPTIONS = (QUEUE_WORKER, WORKER_WEBAPP_URL, TOKEN, WORKER_DATA_DIR, CONCU
 DAEMON_OPTIONS = (WEBAPP_URL, TOKEN, IMAGE_DRIVE, DAEMON_ID, BACKEND, DATA_DIR, OUTPUT_DIR, CONFIG)
 # The daemon's view of things doctor checks: its data folder, and the webapp it would connect to with its token.
 DOCTOR_OPTIONS = (WEBAPP_URL, TOKEN, DATA_DIR, CONFIG)
+IDENTIFY_OPTIONS = (*METADATA_OPTIONS, CONFIG)
 # What the config file may set, by the table (command) that sets it. `worker` names the settings DESIGN.md gives it
 # (its command comes with the job queue, which declares its options here).
 FILE_OPTIONS: dict[str, tuple[str, ...]] = {
     command: tuple(o.name for o in options if o is not CONFIG)
-    for command, options in (("serve", SERVE_OPTIONS), ("daemon", DAEMON_OPTIONS),
+    for command, options in (("serve", SERVE_OPTIONS), ("daemon", DAEMON_OPTIONS), ("identify", IDENTIFY_OPTIONS),
                              ("worker", WORKER_OPTIONS))
 }
 
@@ -201,6 +202,9 @@ def add_options(parser: argparse.ArgumentParser, options: Sequence[Option]) -> N
             help_text += f" (default: {opt.default})"
         if opt.repeatable:
             parser.add_argument(opt.flag, dest=opt.name, action="append", default=None, help=help_text)
+        elif opt.kind is flag:  # `--offline` alone means yes; `--offline 0` still says no
+            parser.add_argument(opt.flag, dest=opt.name, type=flag, nargs="?", const=True, default=None,
+                                help=help_text)
         else:
             parser.add_argument(opt.flag, dest=opt.name, type=opt.kind, default=None, help=help_text)
 
@@ -261,7 +265,8 @@ def webapp_settings(args: argparse.Namespace, env: Mapping[str, str] = os.enviro
     v = resolve(args, SERVE_OPTIONS, env, file_settings("serve", args, env))
     return WebappSettings(host=v["host"], port=int(v["port"]), data_dir=data_dir(v), token=v["token"],
                           auto_scan=bool(v["auto_scan"]), transcode=transcode_mode(str(v["transcode"])),
-                          metadata=metadata_settings(v), on_insert=on_insert_mode(str(v["on_insert"])),
+                          metadata=metadata_settings(v), identify=True,
+                          on_insert=on_insert_mode(str(v["on_insert"])),
                           auto_rip_delay=float(v["auto_rip_delay"]), eject_when_done=bool(v["eject_when_done"]),
                           notify=tuple(v["notify"]), queue=queue_url(str(v["queue"])), workers=int(v["workers"]),
                           transcode_preset=preset_name(str(v["transcode_preset"])),
@@ -292,6 +297,11 @@ def metadata_settings(values: Mapping[str, Any]) -> MetadataSettings:
         musicbrainz_url=values["musicbrainz_url"], coverart_url=values["coverart_url"],
         offline=bool(values["offline"]),
     )
+
+
+def identify_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> MetadataSettings:
+    """`amphigory identify`'s look-up settings: the same options, variables and config keys as `serve`'s."""
+    return metadata_settings(resolve(args, IDENTIFY_OPTIONS, env, file_settings("identify", args, env)))
 
 
 def daemon_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> DaemonSettings:

@@ -98,5 +98,6 @@ class ScanResult(_Model):
     backend: Literal["native", "makemkv"] = "native"
     title: str | None = None  # disc title where the disc says one (CD-TEXT album, MakeMKV CINFO name)
     artist: str | None = None  # CD-TEXT performer
+    meta_title: str | None = None  # a Blu-ray's BDMV/META/DL/bdmt_*.xml disc title (English preferred)
     titles: list[Title] = Field(default_factory=list)
     scan_ms: float | None = None

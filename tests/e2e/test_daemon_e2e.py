@@ -51,7 +51,7 @@ class Cluster:
 
     def start_web(self) -> None:
         self.web = self._spawn("serve", "--port", str(self.port), "--data-dir", str(self.tmp / "web"),
-                               "--token", self.token, log="web.log")
+                               "--token", self.token, "--offline", "1", log="web.log")
         until(lambda: httpx.get(f"{self.url}/health", timeout=1).status_code == 200, 15, "webapp up")
 
     def kill_web(self) -> None:

@@ -63,6 +63,9 @@ class Stack:
     token: str = field(default_factory=lambda: secrets.token_hex(16))
     daemon_id: str = "ui-test@host"
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # More `serve` options: by default no look-ups at all (tests never reach the real services); a test of
+    # identification gives the stand-ins' URLs instead.
+    webapp_args: tuple[str, ...] = ("--offline", "1")
 
     @property
     def url(self) -> str:
@@ -103,7 +106,7 @@ class Stack:
 
     def start_webapp(self, timeout: float = 20.0) -> None:
         self._spawn("webapp", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir",
-                    str(self.data_dir), "--token", self.token)
+                    str(self.data_dir), "--token", self.token, *self.webapp_args)
         self.wait_healthy(timeout)
 
     def start_daemon(self) -> None:

@@ -86,6 +86,10 @@ class DiscRepository:
     def _forget(self, fingerprint: str) -> None:
         self._cache.pop(fingerprint, None)
 
+    def forget(self, fingerprint: str) -> None:
+        """Drop the cached disc: for the one writer outside this class (identification, `amphigory.identify`)."""
+        self._forget(fingerprint)
+
     async def scan_result(self, fingerprint: str) -> ScanResult | None:
         """The last scan result stored for the disc, as the daemon sent it."""
         async with self.db.connection() as conn:

@@ -146,12 +146,21 @@ def _first_name(result: ScanResult, title: Title) -> str | None:
 
 async def update_disc(conn: aiosqlite.Connection, disc_id: int, changes: DiscUpdate) -> None:
     values: dict[str, Any] = {"updated_at": now()}
+    # A title or year that differs from the stored one is the person naming the disc: final (`named_by`).
+    differs: list[tuple[str, Any]] = []
     if changes.title is not None:
         values["title"] = changes.title
+        differs.append(("title", changes.title))
     if "year" in changes.model_fields_set:  # null clears the year
         values["year"] = changes.year
+        differs.append(("year", changes.year))
+    named = ""
+    if differs:  # SET expressions see the row as it was before the update
+        named = (", named_by = CASE WHEN " + " OR ".join(f"{c} IS NOT ?" for c, _ in differs)
+                 + " THEN 'person' ELSE named_by END")
     await conn.execute(
-        f"UPDATE discs SET {', '.join(f'{c} = ?' for c in values)} WHERE id = ?", (*values.values(), disc_id)
+        f"UPDATE discs SET {', '.join(f'{c} = ?' for c in values)}{named} WHERE id = ?",
+        (*values.values(), *(v for _, v in differs), disc_id),
     )
 
 

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from amphigory.api.deps import Discs
 from amphigory.api.disc_repository import DiscSummary, DiscUpdate, StoredDisc, UnknownTrack
+from amphigory.identify.result import Identification
 
 router = APIRouter(prefix="/api/discs", tags=["discs"])
+
+
+class DiscResponse(StoredDisc):
+    """A stored disc with its tracks and what identification says it is (DESIGN.md's `identification`)."""
+
+    identification: Identification | None = None  # type: ignore[assignment]
+
+    @field_validator("identification", mode="before")
+    @classmethod
+    def _stored(cls, value: Any) -> Any:
+        return Identification.from_json(value) if isinstance(value, dict) else value
 
 
 class DiscsListResponse(BaseModel):
@@ -28,7 +40,7 @@ async def list_discs(
     return DiscsListResponse(discs=await discs.list_discs(q, limit, offset))
 
 
-@router.get("/{fingerprint}", response_model=StoredDisc, responses={404: {"description": "unknown disc"}})
+@router.get("/{fingerprint}", response_model=DiscResponse, responses={404: {"description": "unknown disc"}})
 async def get_disc(fingerprint: str, discs: Discs) -> StoredDisc:
     disc = await discs.get(fingerprint)
     if disc is None:
@@ -36,10 +48,11 @@ async def get_disc(fingerprint: str, discs: Discs) -> StoredDisc:
     return disc
 
 
-@router.patch("/{fingerprint}", response_model=StoredDisc,
+@router.patch("/{fingerprint}", response_model=DiscResponse,
               responses={404: {"description": "unknown disc"}, 422: {"description": "unknown track"}})
 async def update_disc(fingerprint: str, changes: DiscUpdate, discs: Discs) -> StoredDisc:
-    """Change the disc's title or year, and each track's selection, name or type."""
+    """Change the disc's title or year, and each track's selection, name or type. A title or year that differs
+    from the stored one is the person naming the disc (`named_by` "person"): identification never changes it again."""
     try:
         disc = await discs.update(fingerprint, changes)
     except UnknownTrack as exc:

@@ -42,6 +42,7 @@ from amphigory.library.naming import (
     library_path,
     numbered,
 )
+from amphigory.library.tags import CoverSource, album_artist, tag_for_library
 from amphigory.tasks import Task, TaskProblem, TaskService
 from amphigory_worker.transcode import Recipe, TranscodeError, TranscodeMode
 
@@ -90,6 +91,8 @@ class _Undo:
 class Filer:
     """Files ripped tracks into `library_dir` (see the module docstring); the `TaskService`'s `LocalRunner` and the
     `JobService`'s `Placer`."""
+
+    cover_for: CoverSource | None = None  # a CD's front cover, for its FLACs' tags (amphigory.library.tags)
 
     def __init__(
         self, tasks: TaskService, discs: DiscRepository, library_dir: Path, mode: TranscodeMode = "none",
@@ -193,7 +196,7 @@ class Filer:
         source = Path(str(task.params["source"]))
         scan = await self.discs.scan_result(task.fingerprint)
         suffix = ".mkv" if transcoded else source.suffix
-        relative = relative_path(disc, track, suffix, scan.artist if scan else None,
+        relative = relative_path(disc, track, suffix, album_artist(disc, scan.artist if scan else None),
                                  _scan_names(scan) if scan else {})
         if not is_safe_relative(relative):  # cannot happen (every part is a safe_name); never trust it blindly
             raise FilingError("unsafe_name", f"refusing library path {relative}")
@@ -206,6 +209,7 @@ class Filer:
                 method = await asyncio.to_thread(_link_or_copy, source, staged, _Progress())
             else:
                 staged = given
+            await tag_for_library(staged, disc, track, self.cover_for, scan.artist if scan else None)
             current = Path(track.library_path) if track.library_path else None
             final = await asyncio.to_thread(self._place, staged, self.library_dir / relative, current, undo)
         except BaseException:
@@ -295,10 +299,10 @@ def relative_path(disc: StoredDisc, track: StoredTrack, ext: str, artist: str | 
     """The track's library-relative path, from the stored disc (the person's title, year, names and types)."""
     def info(t: StoredTrack) -> TrackInfo:
         name = t.name or (scan_names.get(t.number) if disc.disc_type == "cd" else None)
-        return TrackInfo(t.number, name, t.track_type or t.classification)
+        return TrackInfo(t.number, name, t.track_type or t.classification, t.season, t.episode, t.episode_end)
 
     episodes = episode_numbers(info(t) for t in disc.tracks if t.present or t.number == track.number)
-    return library_path(DiscInfo(disc.title, disc.year, disc.disc_type, artist), info(track), ext,
+    return library_path(DiscInfo(disc.title, disc.year, disc.disc_type, artist, bool(episodes)), info(track), ext,
                         episodes.get(track.number))
 
 

@@ -4,7 +4,10 @@
     Movies/Title (Year)/Title (Year) - Director's Cut.mkv alternate feature (Plex/Jellyfin "versions")
     Movies/Title (Year)/Trailers/<name>.mkv               extras: Trailers, Featurettes, Deleted Scenes,
                                                           Behind The Scenes, Interviews, Other
-    TV Shows/Show (Year)/Season 01/Show (Year) - s01e01.mkv
+    TV Shows/Show (Year)/Featurettes/<name>.mkv           a series disc's extras
+    TV Shows/Show (Year)/Season 01/Show (Year) - s01e01 - Episode Name.mkv
+    TV Shows/Show (Year)/Season 01/Show (Year) - s01e01-e02.mkv   a title holding two episodes
+    TV Shows/Show (Year)/Season 00/Show (Year) - s00e03.mkv       a special
     Music/Artist/Album (Year)/01 Title.flac
 
 Pure: no file system. Every component comes from `safe_name`, so nothing a disc or a person supplies can add a
@@ -46,15 +49,20 @@ class DiscInfo:
     year: int | None = None
     disc_type: str | None = None
     artist: str | None = None
+    series: bool = False  # a series disc: its extras go beside the show's seasons, not under Movies
 
 
 @dataclass(frozen=True)
 class TrackInfo:
-    """What naming needs of a track: number, the person's name (or the disc's, for CD tracks) and its type."""
+    """What naming needs of a track: number, the person's name (or the disc's, for CD tracks), its type, and its
+    season and episode(s) where identification numbered it."""
 
     number: int
     name: str | None = None
     type: str = "other"
+    season: int | None = None
+    episode: int | None = None
+    episode_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,7 @@ class Episode:
     season: int
     episode: int
     title: str | None = None
+    episode_end: int | None = None  # the last episode of a title holding several (s01e01-e02)
 
 
 def titled(title: str, year: int | None) -> str:
@@ -89,11 +98,12 @@ def parse_episode(name: str | None) -> Episode | None:
 
 
 def episode_numbers(tracks: Iterable[TrackInfo]) -> dict[int, Episode]:
-    """Season and episode of every episode track: the person's numbering where the name sets one, else season 1
-    and the next number in track order that no explicit season-1 name has taken."""
+    """Season and episode of every episode track: the person's numbering where the name sets one, else the
+    track's own (from identification, the name being the episode's), else season 1 and the next number in track
+    order that no explicit season-1 episode has taken."""
     episodes = sorted((t for t in tracks if t.type == "episode"), key=lambda t: t.number)
-    explicit = {t.number: e for t in episodes if (e := parse_episode(t.name)) is not None}
-    taken = {e.episode for e in explicit.values() if e.season == 1}
+    explicit = {t.number: e for t in episodes if (e := parse_episode(t.name) or _numbered(t)) is not None}
+    taken = {n for e in explicit.values() if e.season == 1 for n in range(e.episode, (e.episode_end or e.episode) + 1)}
     out: dict[int, Episode] = {}
     counter = 0
     for track in episodes:
@@ -107,6 +117,13 @@ def episode_numbers(tracks: Iterable[TrackInfo]) -> dict[int, Episode]:
     return out
 
 
+def _numbered(track: TrackInfo) -> Episode | None:
+    if track.season is None or track.episode is None:
+        return None
+    end = track.episode_end if track.episode_end is not None and track.episode_end > track.episode else None
+    return Episode(track.season, track.episode, _chosen(track.name), end)
+
+
 def library_path(disc: DiscInfo, track: TrackInfo, ext: str = ".mkv", episode: Episode | None = None) -> PurePosixPath:
     """The track's path relative to the library root. ``episode`` is the track's numbering (`episode_numbers`);
     an episode without one is episode ``track.number`` of season 1."""
@@ -115,8 +132,10 @@ def library_path(disc: DiscInfo, track: TrackInfo, ext: str = ".mkv", episode: E
         return _music_path(disc, track, ext)
     name = titled(disc.title, disc.year)
     if track.type == "episode":
-        ep = episode or Episode(1, track.number, None)
+        ep = episode or _numbered(track) or Episode(1, track.number, None)
         stem = f"{name} - s{ep.season:02d}e{ep.episode:02d}"
+        if ep.episode_end is not None:
+            stem = f"{stem}-e{ep.episode_end:02d}"
         if ep.title:
             stem = f"{stem} - {ep.title}"
         return PurePosixPath(TV_SHOWS, name, f"Season {ep.season:02d}", _file(stem, ext, "episode"))
@@ -128,7 +147,8 @@ def library_path(disc: DiscInfo, track: TrackInfo, ext: str = ".mkv", episode: E
     folder = EXTRA_FOLDERS.get(track.type, OTHER_FOLDER)
     label = _LABELS.get(track.type, "Extra")
     stem = _chosen(track.name) or f"{label} {track.number:02d}"
-    return PurePosixPath(MOVIES, name, folder, _file(stem, ext, f"title {track.number:02d}"))
+    return PurePosixPath(TV_SHOWS if disc.series else MOVIES, name, folder,
+                         _file(stem, ext, f"title {track.number:02d}"))
 
 
 def _music_path(disc: DiscInfo, track: TrackInfo, ext: str) -> PurePosixPath:

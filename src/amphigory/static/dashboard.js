@@ -2,7 +2,8 @@
 // The dashboard: every drive of every connected daemon, kept live from /ws/browser. The feed's snapshot replaces
 // everything (so a reconnect after a webapp restart re-renders from scratch); `drive`, `drive_removed`, `daemon`
 // and `disc` messages change one thing each. Whether a disc is known (and its stored title) comes from
-// /api/discs?q={fingerprint}, asked once per fingerprint (and again after a `disc` message).
+// /api/discs/{fingerprint}, asked once per fingerprint (and again after a `disc` message, e.g. once identified),
+// with what identification says it is (poster, answer, source).
 
 (() => {
   const { el, api, openFeed, deviceName, relativeTime, discType, words, progressBar, setProgress } = Amphigory;
@@ -27,12 +28,14 @@
     if (!fingerprint || known.has(fingerprint)) return;
     known.set(fingerprint, "pending");
     try {
-      const body = await api("GET", `/api/discs?q=${encodeURIComponent(fingerprint)}&limit=50`);
-      const disc = body.discs.find((d) => d.fingerprint === fingerprint);
-      known.set(fingerprint, disc ? { title: disc.title, year: disc.year } : null);
+      const disc = await api("GET", `/api/discs/${encodeURIComponent(fingerprint)}`);
+      known.set(fingerprint, { title: disc.title, year: disc.year, identification: disc.identification });
     } catch (err) {
-      known.delete(fingerprint);
-      return;
+      if (err.status === 404) known.set(fingerprint, null);
+      else {
+        known.delete(fingerprint);
+        return;
+      }
     }
     for (const drive of drives.values()) if (drive.fingerprint === fingerprint) renderDrive(drive);
   }
@@ -59,6 +62,9 @@
           el("span", { className: "progress-label" }),
           el("span", { className: "progress-value" })),
         progressBar("Progress")),
+      el("p", { className: "card-ident", hidden: true },
+        el("img", { className: "card-poster", alt: "", width: 40, height: 60, hidden: true }),
+        el("span", { className: "card-ident-text" })),
       el("p", { className: "card-error", role: "alert", hidden: true }),
       el("div", { className: "card-actions" },
         el("button", { type: "button", className: "button primary", dataset: { action: "scan" }, text: "Scan" }),
@@ -101,6 +107,7 @@
     code.textContent = drive.fingerprint ? `${drive.fingerprint.slice(0, 16)}…` : "—";
     code.title = drive.fingerprint || "";
 
+    renderIdentification(card, hasDisc && isKnown ? stored.identification : null);
     renderProgress(card, drive);
     const error = card.querySelector(".card-error");
     const notice = notices.get(drive.drive_id);
@@ -122,6 +129,25 @@
     }
     card.querySelector("[data-action=eject]").disabled = !hasDisc || busy;
     if (drive.fingerprint) lookUp(drive.fingerprint);
+  }
+
+  const SOURCES = { thediscdb: "TheDiscDB", tmdb: "TMDB", musicbrainz: "MusicBrainz", person: "you" };
+
+  /** What identification says the disc is: its poster or cover, and the answer with where it came from. */
+  function renderIdentification(card, ident) {
+    const box = card.querySelector(".card-ident");
+    box.hidden = !ident;
+    if (!ident) return;
+    const poster = box.querySelector(".card-poster");
+    const url = typeof ident.poster_url === "string" && /^https?:\/\//i.test(ident.poster_url) ? ident.poster_url : "";
+    poster.hidden = !url;
+    if (url && poster.getAttribute("src") !== url) poster.src = url;
+    poster.alt = url ? `${ident.kind === "music" ? "Cover" : "Poster"} of ${ident.title || "the disc"}` : "";
+    const from = SOURCES[ident.source];
+    box.querySelector(".card-ident-text").textContent = ident.status === "identified"
+      ? `Identified${from ? ` by ${from}` : ""}${ident.reasons && ident.reasons.length ? `: ${ident.reasons[0]}` : ""}`
+      : ident.status === "uncertain" ? "Not sure what this is: pick on the review page"
+        : ident.retry ? "Not identified yet: nothing could be looked up" : "Not identified";
   }
 
   function renderProgress(card, drive) {

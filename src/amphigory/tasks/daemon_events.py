@@ -7,16 +7,19 @@ and never count, so an event applied twice (after a webapp restart) changes noth
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from amphigory.api.disc_repository import DiscRepository
-from amphigory.tasks.models import ACTIVE, ASSUMED_FAILURES, RipListener, TaskStatus
+from amphigory.tasks.models import ACTIVE, ASSUMED_FAILURES, RipListener, ScanListener, TaskStatus
 from amphigory.tasks.records import TaskRecords
 from amphigory_protocol.disc import ScanResult
 from amphigory_protocol.messages import Event, EventName
+
+log = logging.getLogger(__name__)
 
 # A disc went in: (daemon_id, drive_id, fingerprint).
 DiscInserted = Callable[[str, str, str], Awaitable[None]]
@@ -27,8 +30,9 @@ class TaskEvents:
     """Applies daemon events to the task records and the disc repository."""
 
     def __init__(self, records: TaskRecords, discs: DiscRepository, rip_listeners: list[RipListener],
-                 disc_inserted: DiscInserted) -> None:
+                 disc_inserted: DiscInserted, scan_listeners: list[ScanListener] | None = None) -> None:
         self.records = records
+        self.scan_listeners = scan_listeners if scan_listeners is not None else []
         self.discs = discs
         self.rip_listeners = rip_listeners
         self.disc_inserted = disc_inserted
@@ -74,6 +78,11 @@ class TaskEvents:
         if isinstance(task_id, str):
             summary = {"fingerprint": key, "title": disc.title, "titles": len(result.titles)}
             await self.records.finish(task_id, daemon_id, "complete", result=summary, fingerprint=key)
+        for listener in self.scan_listeners:
+            try:
+                await listener(key)
+            except Exception:  # a listener's trouble never fails the scan
+                log.exception("scan listener failed for %s", key)
 
     async def _rip_completed(self, daemon_id: str, event: Event) -> None:
         data = event.data

@@ -20,6 +20,8 @@ WEBAPP = ""
 # Called once per completed rip (daemon_id, drive_id, fingerprint, track number); what it returns is added to the
 # rip task's result as `filing`.
 RipListener = Callable[[str, str, str, int], Awaitable[dict[str, Any] | None]]
+# Called once a scan is stored, with the disc's fingerprint (identification starts from here).
+ScanListener = Callable[[str], Awaitable[None]]
 
 
 class Task(BaseModel):

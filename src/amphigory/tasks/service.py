@@ -22,6 +22,7 @@ from amphigory.tasks.models import (
     WEBAPP,
     LocalRunner,
     RipListener,
+    ScanListener,
     Task,
     TaskProblem,
     TaskStatus,
@@ -51,8 +52,10 @@ class TaskService:
         self._running = False
         self._background: set[asyncio.Task[Any]] = set()
         self._rip_listeners: list[RipListener] = []
+        self._scan_listeners: list[ScanListener] = []
         self._records = TaskRecords(db, discs, manager)
-        self._events = TaskEvents(self._records, discs, self._rip_listeners, self._disc_inserted)
+        self._events = TaskEvents(self._records, discs, self._rip_listeners, self._disc_inserted,
+                                  self._scan_listeners)
         self.local: LocalRunner | None = None
 
     async def start(self) -> None:
@@ -260,6 +263,10 @@ class TaskService:
 
     def add_rip_listener(self, listener: RipListener) -> None:
         self._rip_listeners.append(listener)
+
+    def add_scan_listener(self, listener: ScanListener) -> None:
+        """`listener(fingerprint)` after each scan is stored (it must not wait long: the event loop goes on)."""
+        self._scan_listeners.append(listener)
 
     async def create_local(
         self, kind: TaskType, drive_id: str, fingerprint: str | None, track_number: int | None,

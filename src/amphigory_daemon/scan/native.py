@@ -15,6 +15,7 @@ from pathlib import Path
 from amphigory_daemon.fingerprint import FingerprintError, identify_media
 from amphigory_daemon.formats.bluray import TICKS_PER_SECOND, BlurayStream
 from amphigory_daemon.formats.bluray_clpi import BlurayClip, parse_clpi
+from amphigory_daemon.formats.bluray_meta import meta_title
 from amphigory_daemon.formats.bluray_mpls import BlurayPlaylist, parse_mpls, playlist_number
 from amphigory_daemon.formats.cue import FRAMES_PER_SECOND, LEAD_IN, compute_toc, track_byte_ranges
 from amphigory_daemon.formats.discid import audio_session
@@ -260,6 +261,7 @@ def scan_media(media: DiscMedia) -> ScanResult:
         fingerprint=identity.fingerprint, disc_type=identity.disc_type, volume_name=identity.volume_name,
         public_ids=identity.public_ids, backend="native", titles=titles,
         title=sheet.cdtext.title if sheet else None, artist=sheet.cdtext.performer if sheet else None,
+        meta_title=meta_title(media) if media.disc_type in ("bluray", "uhd") else None,
         scan_ms=round((time.perf_counter() - started) * 1000, 3),
     )
 

@@ -141,3 +141,28 @@ def test_is_safe_relative_refuses_escapes() -> None:
     for bad in ("/etc/passwd", "../x", "Movies/../../x", "Movies/.staging/x", ""):
         assert not is_safe_relative(PurePosixPath(bad))
     assert is_safe_relative(PurePosixPath("Movies/X (2000)/X (2000).mkv"))
+
+
+def test_identified_episodes_use_their_season_episode_and_name() -> None:
+    show = DiscInfo("The Show", 2001, "dvd")
+    tracks = [TrackInfo(1, "Pilot", "episode", 1, 1, 2), TrackInfo(2, "Third", "episode", 1, 3),
+              TrackInfo(3, "Making Of", "episode", 0, 4), TrackInfo(4, None, "episode")]
+    numbers = episode_numbers(tracks)
+    paths = [library_path(show, t, ".mkv", numbers[t.number]).as_posix() for t in tracks]
+    assert paths == [
+        "TV Shows/The Show (2001)/Season 01/The Show (2001) - s01e01-e02 - Pilot.mkv",
+        "TV Shows/The Show (2001)/Season 01/The Show (2001) - s01e03 - Third.mkv",
+        "TV Shows/The Show (2001)/Season 00/The Show (2001) - s00e04 - Making Of.mkv",
+        # an unnumbered episode takes the next season-1 number no identified one holds
+        "TV Shows/The Show (2001)/Season 01/The Show (2001) - s01e04.mkv",
+    ]
+    # Without episode_numbers, a track's own numbering still names it.
+    assert library_path(show, tracks[1]).as_posix().endswith("s01e03 - Third.mkv")
+
+
+def test_named_extras_are_filed_under_their_names() -> None:
+    film = DiscInfo("Film", 1999, "bluray")
+    assert library_path(film, TrackInfo(4, "Theatrical Trailer", "trailer")).as_posix() == \
+        "Movies/Film (1999)/Trailers/Theatrical Trailer.mkv"
+    assert library_path(film, TrackInfo(5, "Making the Film", "featurette")).as_posix() == \
+        "Movies/Film (1999)/Featurettes/Making the Film.mkv"
