@@ -145,6 +145,11 @@ _V4 = (
     "ALTER TABLE tracks ADD COLUMN episode_end INTEGER",
 )
 
+# Version 5: successful metadata look-ups (amphigory.metadata.cache), so a disc is looked up once.
+_V_METADATA_CACHE = (
+    "CREATE TABLE metadata_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, stored_at REAL NOT NULL)",
+)
+
 # The job queue (amphigory.jobs): the webapp's record of each filing/transcoding job on the queue engine. `attempt`
 # counts its runs (a job whose worker went silent runs again as the next attempt), `lease` is the current
 # attempt's claim by one worker (a result is accepted once, for the current lease), `state` is queued, claimed or
@@ -164,11 +169,6 @@ _QUEUE_JOBS = (
 )
 
 # MIGRATIONS[n] takes the schema from version n to n + 1.
-# Version 5: successful metadata look-ups (amphigory.metadata.cache), so a disc is looked up once.
-_V_METADATA_CACHE = (
-    "CREATE TABLE metadata_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, stored_at REAL NOT NULL)",
-)
-
 MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V_METADATA_CACHE, 5: _QUEUE_JOBS}
 SCHEMA_VERSION = max(MIGRATIONS) + 1
 
