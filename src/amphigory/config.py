@@ -45,6 +45,8 @@ class WebappSettings:
     # (tests drive scans themselves); `amphigory serve` and `amphigory demo` turn it on (--auto-scan).
     auto_scan: bool = False
     transcode: TranscodeMode = "none"
+    # Keep a rip in ripped/ once it is safely in the library (False: remove it, so rips do not fill the disk twice).
+    keep_ripped: bool = False
     metadata: MetadataSettings = field(default_factory=MetadataSettings)
     # Identify each disc after its scan (DESIGN.md). Off for an app built in code, so that tests never reach the
     # real services unless they point `metadata` at stand-ins; `amphigory serve` turns it on.

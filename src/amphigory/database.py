@@ -145,6 +145,11 @@ _V4 = (
     "ALTER TABLE tracks ADD COLUMN episode_end INTEGER",
 )
 
+# Rips (issue 12): a CD's album artist as the person gave it on the album form (the scan's CD-TEXT is the default).
+_RIPS_ALBUM_ARTIST = (
+    "ALTER TABLE discs ADD COLUMN artist TEXT",
+)
+
 # Version 5: successful metadata look-ups (amphigory.metadata.cache), so a disc is looked up once.
 _V_METADATA_CACHE = (
     "CREATE TABLE metadata_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, stored_at REAL NOT NULL)",
@@ -169,7 +174,8 @@ _QUEUE_JOBS = (
 )
 
 # MIGRATIONS[n] takes the schema from version n to n + 1.
-MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V_METADATA_CACHE, 5: _QUEUE_JOBS}
+MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V_METADATA_CACHE, 5: _RIPS_ALBUM_ARTIST,
+                                          6: _QUEUE_JOBS}
 SCHEMA_VERSION = max(MIGRATIONS) + 1
 
 

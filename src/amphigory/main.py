@@ -19,10 +19,11 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from amphigory import pages
-from amphigory.api import discs, drives, health, identification, library, tasks
+from amphigory.api import discs, drives, health, identification, library, manage, tasks
 from amphigory.api.deps import task_problem_handler
 from amphigory.api.disc_repository import DiscRepository
 from amphigory.auth import BrowserAuth, login
@@ -83,7 +84,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
                 return recipe(current.transcode_preset, current.transcode_languages, current.presets_dir)
 
             filer = Filer(service, repository, current.library_dir, current.transcode, jobs=jobs,
-                          recipe=current_recipe)
+                          recipe=current_recipe, keep_ripped=current.keep_ripped)
             filer.cover_for = identifying.front_cover
             app.state.filer = filer
             await filer.start()
@@ -100,6 +101,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
     if settings is not None:
         app.state.settings = settings
     app.add_exception_handler(TaskProblem, task_problem_handler)
+    app.add_exception_handler(StarletteHTTPException, pages.not_found_handler)
     app.include_router(websocket_router)
     app.include_router(drives.router)
     app.include_router(discs.router)
@@ -108,6 +110,7 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
     app.include_router(tasks.router)
     app.include_router(jobs_api.router)
     app.include_router(jobs_api.workers_router)
+    app.include_router(manage.router)
     app.include_router(health.router)
     app.include_router(pages.router)  # HTML pages and their /static files
 

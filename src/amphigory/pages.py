@@ -14,10 +14,15 @@ from pathlib import Path
 from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from amphigory.api.disc_repository import DiscRepository, StoredDisc, StoredTrack
+from amphigory.database import now
+from amphigory.library.plan import planned
+from amphigory.library.tags import album_artist
 from amphigory_protocol.disc import TitleType
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -126,9 +131,14 @@ async def disc_review(request: Request, fingerprint: str) -> Response:
     if disc is None:
         unknown = {"page": "disc", "fingerprint": fingerprint}
         return templates.TemplateResponse(request, "disc_unknown.html", unknown, status_code=404)
+    scan = await _discs(request).scan_result(fingerprint)
+    disc = planned(disc, scan)
     titles, duplicates = review_rows(disc)
     context: dict[str, Any] = {
         "page": "disc", "disc": disc, "titles": titles, "duplicates": duplicates, "types": TITLE_TYPES,
+        "artist": album_artist(disc, scan.artist if scan else None) or "",
+        "ripped": sum(1 for t in disc.tracks if t.ripped_path or t.library_path),
+        "rendered_at": now(),
     }
     return templates.TemplateResponse(request, "disc.html", context)
 
@@ -158,3 +168,17 @@ async def static_file(name: str) -> Response:
     if "/" in name or name.startswith(".") or path.suffix not in _MEDIA_TYPES or not path.is_file():
         raise HTTPException(status_code=404, detail="no such static file")
     return FileResponse(path, media_type=_MEDIA_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})
+
+
+# Paths whose 404 stays JSON (programs read it); every other unknown path gets the HTML page.
+_JSON_PATHS = ("/api/", "/ws", "/openapi.json", "/docs", "/redoc", "/health")
+
+
+async def not_found_handler(request: Request, exc: Exception) -> Response:
+    """The app's HTTP error handler: an unknown page is an HTML 404 page in the app's style; the API keeps JSON."""
+    assert isinstance(exc, StarletteHTTPException)
+    path = request.url.path
+    if exc.status_code != 404 or path == "/api" or path.startswith(_JSON_PATHS):
+        return await http_exception_handler(request, exc)
+    context = {"page": "not_found", "path": path}
+    return templates.TemplateResponse(request, "not_found.html", context, status_code=404)

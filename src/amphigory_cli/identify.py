@@ -11,7 +11,7 @@ import sys
 from typing import TextIO
 
 from amphigory.config import MetadataSettings
-from amphigory.identify.apply import classified, scan_json
+from amphigory.identify.knowledge import classified, scan_json
 from amphigory.identify.result import Identification
 from amphigory_cli.scan import render_table
 from amphigory_daemon.scan.native import ScanError, scan_path

@@ -140,6 +140,8 @@ CONFIG = Option("config", "config file (TOML; default ~/.config/amphigory/amphig
 AUTO_SCAN = Option("auto_scan", "scan a disc as soon as it goes in, unless it is known (1 or 0)", True, flag)
 TRANSCODE = Option("transcode", "file rips into the library as they are (none) or transcoded by handbrake "
                    "(HandBrakeCLI; ffmpeg where it is absent) or ffmpeg", "none", transcode_mode)
+KEEP_RIPPED = Option("keep_ripped", "keep a rip in ripped/ once it is safely in the library (1 or 0; 0 removes it, "
+                     "so rips do not fill the disk twice)", False, flag)
 
 # Identification (DESIGN.md "Knowing what a disc is").
 TMDB_TOKEN = Option("tmdb_token", "TMDB API read access token (sent as Authorization: Bearer; a secret)")
@@ -178,9 +180,9 @@ WORKER_DATA_DIR = Option("data_dir", "data folder: the SQLite queue (queue.db, w
                          "made) (default: the per-user data folder, as serve's)")
 CONCURRENCY = Option("concurrency", "jobs this worker runs at once", 1, worker_count)
 
-SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN, AUTO_SCAN, TRANSCODE, *METADATA_OPTIONS, ON_INSERT, AUTO_RIP_DELAY,
-                 EJECT_WHEN_DONE, NOTIFY, QUEUE, WORKERS, TRANSCODE_PRESET, TRANSCODE_LANGUAGES, WORKER_TIMEOUT,
-                 CONFIG)
+SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN, AUTO_SCAN, TRANSCODE, KEEP_RIPPED, *METADATA_OPTIONS, ON_INSERT,
+                 AUTO_RIP_DELAY, EJECT_WHEN_DONE, NOTIFY, QUEUE, WORKERS, TRANSCODE_PRESET, TRANSCODE_LANGUAGES,
+                 WORKER_TIMEOUT, CONFIG)
 WORKER_OPTIONS = (QUEUE_WORKER, WORKER_WEBAPP_URL, TOKEN, WORKER_DATA_DIR, CONCURRENCY, CONFIG)
 DAEMON_OPTIONS = (WEBAPP_URL, TOKEN, IMAGE_DRIVE, DAEMON_ID, BACKEND, DATA_DIR, OUTPUT_DIR, CONFIG)
 # The daemon's view of things doctor checks: its data folder, and the webapp it would connect to with its token.
@@ -265,6 +267,7 @@ def webapp_settings(args: argparse.Namespace, env: Mapping[str, str] = os.enviro
     v = resolve(args, SERVE_OPTIONS, env, file_settings("serve", args, env))
     return WebappSettings(host=v["host"], port=int(v["port"]), data_dir=data_dir(v), token=v["token"],
                           auto_scan=bool(v["auto_scan"]), transcode=transcode_mode(str(v["transcode"])),
+                          keep_ripped=bool(v["keep_ripped"]),
                           metadata=metadata_settings(v), identify=True,
                           on_insert=on_insert_mode(str(v["on_insert"])),
                           auto_rip_delay=float(v["auto_rip_delay"]), eject_when_done=bool(v["eject_when_done"]),

@@ -185,8 +185,9 @@ class OpticalDrive:
         self._end_rip()
         self.rip_progress = 100
 
-    def fail_rip(self, error: str) -> None:
-        """The rip failed or was cancelled; the drive goes back to where it was before the rip."""
+    def fail_rip(self, error: str | None) -> None:
+        """The rip failed (`error` says why) or was cancelled (None: no failure to show); the drive goes back to
+        where it was before the rip."""
         self._require(DriveState.RIPPING, "fail a rip")
         self._end_rip()
         self.rip_error = error

@@ -357,3 +357,34 @@ async def test_openapi_422_documents_refusals_and_validation_errors_alike(stack:
         assert refs == ["Problem", "HTTPValidationError"] and all(r in schemas for r in refs)
     bad = await stack.http.post(f"/api/drives/{DRIVE}/rip", json={"tracks": []})
     assert bad.status_code == 422 and isinstance(bad.json()["detail"], list)  # the validation shape
+
+
+async def test_a_rerip_is_asked_for_and_names_the_file_it_may_replace(stack: Stack) -> None:
+    await stack.app.state.discs.save_scan(ScanResult.model_validate(scan_result("dvd-a")))
+    await stack.app.state.discs.record_rip_completed("dvd-a", 1, "/r/Alien.mkv", 1234, "ab" * 32)
+    daemon = await stack.daemon()
+    await daemon.insert(DRIVE, "dvd-a")
+    await eventually(lambda: _drive_has(stack, "dvd-a"))
+
+    refused = await stack.http.post(f"/api/drives/{DRIVE}/rip", json={"tracks": [1, 2], "fingerprint": "dvd-a"})
+    assert refused.status_code == 409 and refused.json()["code"] == "already_ripped"
+    assert "replace" in refused.json()["detail"] and [m for m, _ in daemon.calls if m == "rip"] == []
+
+    response = await stack.http.post(f"/api/drives/{DRIVE}/rip",
+                                     json={"tracks": [1, 2], "fingerprint": "dvd-a", "replace": True})
+    assert response.status_code == 202, response.text
+    again, fresh = response.json()["task_ids"]
+    rips = {p["task_id"]: p for method, p in daemon.calls if method == "rip"}
+    assert rips[again]["replace_path"] == "/r/Alien.mkv" and "replace_path" not in rips[fresh]
+    assert response.json()["tasks"][0]["params"]["replace"] is True
+
+    # A failed re-rip leaves the earlier rip as it was; a cancelled rip of a new title is no failure.
+    await daemon.emit("rip_failed", DRIVE, task_id=again, fingerprint="dvd-a", track_number=1,
+                      error={"code": "tool_failed", "message": "ffmpeg died"})
+    await daemon.emit("rip_failed", DRIVE, task_id=fresh, fingerprint="dvd-a", track_number=2,
+                      error={"code": "cancelled", "message": "cancelled by request"})
+    assert (await stack.until_task(again, "failed"))["error_code"] == "tool_failed"
+    assert (await stack.until_task(fresh, "cancelled"))["error_code"] == "cancelled"
+    tracks = {t["number"]: t for t in (await stack.http.get("/api/discs/dvd-a")).json()["tracks"]}
+    assert (tracks[1]["status"], tracks[1]["ripped_path"]) == ("ripped", "/r/Alien.mkv")
+    assert (tracks[2]["status"], tracks[2]["rip_error"]) == ("pending", None)

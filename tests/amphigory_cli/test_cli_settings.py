@@ -91,3 +91,12 @@ def test_worker_settings_need_a_token_and_take_the_webapps_ws_url_too(tmp_path: 
                                                             *cfg.WORKER_OPTIONS)}))
 def test_every_option_is_in_the_readme(option: str) -> None:
     assert option in README.read_text(), f"{option} is not documented in README.md"
+
+
+def test_keep_ripped_is_off_unless_asked(tmp_path: Path) -> None:
+    env = {"HOME": str(tmp_path)}
+    assert cfg.webapp_settings(_parse("serve"), env=env).keep_ripped is False
+    assert cfg.webapp_settings(_parse("serve", "--keep-ripped", "1"), env=env).keep_ripped is True
+    assert cfg.webapp_settings(_parse("serve"), env={**env, "AMPHIGORY_KEEP_RIPPED": "1"}).keep_ripped is True
+    with pytest.raises(SystemExit):
+        _parse("serve", "--keep-ripped", "maybe")

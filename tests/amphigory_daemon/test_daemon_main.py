@@ -206,6 +206,8 @@ async def test_request_errors(rig: Any, backend: FakeBackend) -> None:
         ("scan", {"drive_id": D1, "task_id": "t1"}, "no_disc"),
         ("eject", {"drive_id": D1}, "no_disc"),
         ("scan", {"drive_id": D1}, "invalid_params"),
+        ("rip", {"drive_id": D1, "task_id": "t9", "fingerprint": "dvd-x", "title": TITLE, "replace_path": 5},
+         "invalid_params"),
     ]:
         with pytest.raises(Exception) as err:
             await client.call(method, **params)
@@ -346,6 +348,7 @@ async def test_rip_queue_per_drive(backend: FakeBackend, identifier: Identifier,
         assert await client.call("cancel", task_id="r2") == {"cancelled": True}
         await until(lambda: "a2" in ripper.cancelled)
         assert client.last("rip_failed")["error"]["code"] == "cancelled"
+        assert client.last("rip_failed")["drive"]["rip_error"] is None  # a cancel is no failure to show
 
         backend.send("ejected", "drive2")
         await until(lambda: "b1" in ripper.cancelled)

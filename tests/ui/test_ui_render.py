@@ -134,3 +134,39 @@ def test_format_duration(seconds: float | None, text: str) -> None:
 @pytest.mark.parametrize(("size", "text"), [(None, "—"), (512, "512 B"), (1536, "1.5 KB"), (5 * 1024**4, "5120.0 GB")])
 def test_format_size(size: int | None, text: str) -> None:
     assert pages.format_size(size) == text
+
+
+async def test_unknown_pages_are_an_html_404_page_and_the_api_keeps_json(client: httpx.AsyncClient) -> None:
+    page = await client.get("/no/such/page")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>Page not found</h1>" in page.text and "/static/app.css" in page.text and "/no/such/page" in page.text
+    hostile = await client.get("/%3Cscript%3Ealert(1)%3C/script%3E")
+    assert hostile.status_code == 404 and "<script>alert(1)" not in hostile.text
+    for path in ("/api/nothing", "/api/discs/dvd-none"):
+        answer = await client.get(path)
+        assert answer.status_code == 404 and answer.headers["content-type"] == "application/json", path
+        assert "detail" in answer.json()
+
+
+def cd_scan() -> ScanResult:
+    return ScanResult(fingerprint="cd-album", disc_type="cd", volume_name="", title="Tones", artist="The Band",
+                      titles=[Title(number=n, duration_seconds=60.0 * n, name=f"Song {n}",
+                                    classification=Classification(type="other", confidence=1.0)) for n in (1, 2)])
+
+
+async def test_a_cd_gets_an_album_form_with_each_tracks_file_name(app: FastAPI, client: httpx.AsyncClient) -> None:
+    await repository(app).save_scan(cd_scan())
+    page = (await client.get("/discs/cd-album")).text
+    assert "<legend>Album</legend>" in page and 'id="disc-artist"' in page and 'value="The Band"' in page
+    assert 'class="type"' not in page and "Classification" not in page  # not the film table
+    assert "Music/The Band/Tones/01 Song 1.flac" in page
+
+
+async def test_a_film_shows_each_titles_planned_file_name(app: FastAPI, client: httpx.AsyncClient) -> None:
+    await repository(app).save_scan(scan("dvd-plan", volume="A_FILM"))
+    await repository(app).update("dvd-plan", DiscUpdate(title="A Film", year=2001,
+                                                        tracks=[TrackUpdate(number=3, name="Teaser")]))
+    page = (await client.get("/discs/dvd-plan")).text
+    assert "Movies/A Film (2001)/A Film (2001).mkv" in page
+    assert "Movies/A Film (2001)/Trailers/Teaser.mkv" in page
+    assert "<legend>Disc</legend>" in page and 'id="delete-disc"' in page

@@ -56,6 +56,9 @@ class StoredTrack(BaseModel):
     season: int | None = None
     episode: int | None = None
     episode_end: int | None = None  # a title holding two episodes: sNNeMM-eKK
+    # Not stored: the library path (relative to the library root) the track will be filed under with its current
+    # names, filled in for the API and the review page (amphigory.library.plan).
+    planned_library_path: str | None = None
 
 
 class DiscSummary(BaseModel):
@@ -94,6 +97,7 @@ class StoredDisc(BaseModel):
     identification: dict[str, Any] | None = None
     # Who named the disc: None (only its volume label: never filed under), "identification" (certain), "person".
     named_by: str | None = None
+    artist: str | None = None  # a CD's album artist as the person gave it (None: the scan's CD-TEXT)
     version: int = 1  # counts saves: a save against an older version is refused
     tracks: list[StoredTrack] = Field(default_factory=list)
 
@@ -115,4 +119,5 @@ class DiscUpdate(BaseModel):
 
     title: str | None = Field(default=None, min_length=1, max_length=300)
     year: int | None = Field(default=None, ge=1870, le=2200)
+    artist: str | None = Field(default=None, max_length=300, description="a CD's album artist (null clears it)")
     tracks: list[TrackUpdate] = Field(default_factory=list)

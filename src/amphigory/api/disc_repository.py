@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from amphigory.api.disc_models import DiscSummary, DiscUpdate, StoredDisc, StoredTrack, TrackUpdate, UnknownTrack
 from amphigory.api.disc_sql import (
     default_title,
+    delete_disc,
     mark_rip_failed,
     select_disc_id,
     select_discs,
@@ -128,6 +129,13 @@ class DiscRepository:
             self._forget(fingerprint)
             return (await select_discs(conn, [fingerprint]))[fingerprint]
 
+    async def delete(self, fingerprint: str) -> bool:
+        """Forget the disc and its tracks (its files are the caller's: `amphigory.library.removal`)."""
+        async with self.db.connection() as conn:
+            deleted = await delete_disc(conn, fingerprint)
+            self._forget(fingerprint)
+            return deleted
+
     async def list_discs(self, query: str | None = None, limit: int = 100, offset: int = 0) -> list[DiscSummary]:
         """Stored discs, most recently updated first; `query` matches title, volume name or fingerprint."""
         async with self.db.connection() as conn:
@@ -147,8 +155,9 @@ class DiscRepository:
         await self._set_track(fingerprint, number, status="ripped", ripped_path=path, rip_size_bytes=size_bytes,
                               rip_sha256=sha256, ripped_at=now(), rip_error=None)
 
-    async def record_rip_failed(self, fingerprint: str, number: int, error: str) -> None:
-        """A failed attempt; a track that was ripped before stays `ripped` (its file is still there)."""
+    async def record_rip_failed(self, fingerprint: str, number: int, error: str | None) -> None:
+        """A failed attempt (`error` None: a cancelled one, not a failure); a track that was ripped before stays
+        `ripped` (its file is still there)."""
         async with self.db.connection() as conn:
             await mark_rip_failed(conn, fingerprint, number, error)
             self._forget(fingerprint)

@@ -62,7 +62,7 @@ async def _select_disc_rows(conn: aiosqlite.Connection, fingerprints: Sequence[s
     marks = ",".join("?" * len(fingerprints))
     cur = await conn.execute(
         "SELECT id, fingerprint, title, year, disc_type, volume_name, imdb_id, edition_notes, notes, processed_at, "
-        "scanned_at, updated_at, identification, named_by, version, "
+        "scanned_at, updated_at, identification, named_by, version, artist, "
         f"{', '.join(_PUBLIC_ID_COLUMNS)} FROM discs WHERE fingerprint IN ({marks})",
         tuple(fingerprints),
     )
@@ -83,6 +83,7 @@ async def _select_disc_rows(conn: aiosqlite.Connection, fingerprints: Sequence[s
             updated_at=_text(row["updated_at"]),
             identification=json.loads(row["identification"]) if row["identification"] else None,
             named_by=row["named_by"],
+            artist=row["artist"],
             version=row["version"],
         )
     return discs
@@ -154,6 +155,9 @@ async def update_disc(conn: aiosqlite.Connection, disc_id: int, changes: DiscUpd
     if "year" in changes.model_fields_set:  # null clears the year
         values["year"] = changes.year
         differs.append(("year", changes.year))
+    if "artist" in changes.model_fields_set:  # null (or blank) goes back to the identification's or scan's artist
+        values["artist"] = (changes.artist or "").strip() or None
+        differs.append(("artist", values["artist"]))
     named = ""
     if differs:  # SET expressions see the row as it was before the update
         named = (", named_by = CASE WHEN " + " OR ".join(f"{c} IS NOT ?" for c, _ in differs)
@@ -192,10 +196,12 @@ async def update_track_columns(
     )
 
 
-async def mark_rip_failed(conn: aiosqlite.Connection, fingerprint: str, number: int, error: str) -> None:
-    """A failed rip of the track; one that was ripped before stays `ripped` (its file is still there)."""
+async def mark_rip_failed(conn: aiosqlite.Connection, fingerprint: str, number: int, error: str | None) -> None:
+    """A failed rip of the track (`error` None: cancelled, which is no failure: the track is back to what it was,
+    `pending`); one that was ripped before stays `ripped` (its file is still there)."""
+    otherwise = "'failed'" if error is not None else "'pending'"
     await conn.execute(
-        "UPDATE tracks SET status = CASE WHEN ripped_at IS NOT NULL THEN 'ripped' ELSE 'failed' END, "
+        f"UPDATE tracks SET status = CASE WHEN ripped_at IS NOT NULL THEN 'ripped' ELSE {otherwise} END, "
         "rip_error = ? WHERE track_number = ? AND disc_id = (SELECT id FROM discs WHERE fingerprint = ?)",
         (error, number, fingerprint),
     )
@@ -274,3 +280,13 @@ def _track(values: dict[str, Any]) -> StoredTrack:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+async def delete_disc(conn: aiosqlite.Connection, fingerprint: str) -> bool:
+    """Forget the disc and its tracks; False when it was not stored."""
+    disc_id = await select_disc_id(conn, fingerprint)
+    if disc_id is None:
+        return False
+    await conn.execute("DELETE FROM tracks WHERE disc_id = ?", (disc_id,))
+    await conn.execute("DELETE FROM discs WHERE id = ?", (disc_id,))
+    return True

@@ -61,6 +61,9 @@ class RipRequest(BaseModel):
     fingerprint: str | None = Field(default=None, max_length=200)
     names: dict[int, Annotated[str, Field(max_length=300)]] | None = Field(
         default=None, description="chosen names by track number")
+    replace: bool = Field(default=False, description="re-rip tracks ripped before: the new file replaces the "
+                                                     "earlier one once complete and verified (a failed re-rip "
+                                                     "keeps it); without it such tracks are refused (409)")
 
 
 class RipAccepted(BaseModel):
@@ -104,8 +107,9 @@ async def scan_drive(drive_id: str, tasks: Tasks) -> ScanAccepted:
 @router.post("/{drive_id:path}/rip", status_code=202, response_model=RipAccepted,
              responses=problem_responses(404, 409, 422, 503, 504))
 async def rip_drive(drive_id: str, body: RipRequest, tasks: Tasks) -> RipAccepted:
-    """Rip tracks of the stored disc in the drive: one task per track. Refused (409) if the disc was swapped."""
-    created = await tasks.rip(drive_id, body.tracks, body.fingerprint, body.names)
+    """Rip tracks of the stored disc in the drive: one task per track. Refused (409) if the disc was swapped, or
+    if a track was ripped before and `replace` is not set."""
+    created = await tasks.rip(drive_id, body.tracks, body.fingerprint, body.names, replace=body.replace)
     return RipAccepted(task_ids=[t.id for t in created], tasks=created)
 
 

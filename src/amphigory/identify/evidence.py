@@ -6,7 +6,7 @@ classified as the main feature), which also sees through decoy playlists of near
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from amphigory.identify.discdb_map import source_key
 from amphigory.identify.labels import LabelHints, clean_label
@@ -56,9 +56,16 @@ def read_evidence(scan: ScanResult, meta_title: str | None = None) -> DiscEviden
     features = sorted(((t.number, t.duration_seconds) for t in usable if t.duration_seconds >= FEATURE_MIN_SECONDS),
                       key=lambda f: -f[1])
     title = meta_title or scan.meta_title
+    hints = clean_label(scan.volume_name or "")
+    meta = clean_label(title) if title else None
+    if meta is not None:  # "The Office: Season 2" says what a label "OFFICE_D1" does not
+        hints = replace(hints, season=hints.season if hints.season is not None else meta.season,
+                        disc=hints.disc if hints.disc is not None else meta.disc,
+                        year=hints.year if hints.year is not None else meta.year,
+                        series_words=hints.series_words or meta.series_words)
     return DiscEvidence(
-        hints=clean_label(scan.volume_name or ""),
-        meta_hints=clean_label(title) if title else None,
+        hints=hints,
+        meta_hints=meta,
         main=(main.number, main.duration_seconds) if main else None,
         features=tuple(features),
         episodes=tuple(episode_titles([(t.number, t.duration_seconds, t.classification.type)

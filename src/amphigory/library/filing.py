@@ -42,6 +42,7 @@ from amphigory.library.naming import (
     library_path,
     numbered,
 )
+from amphigory.library.refile import filing_source, inside, refile_renamed, release_ripped
 from amphigory.library.tags import CoverSource, album_artist, tag_for_library
 from amphigory.tasks import Task, TaskProblem, TaskService
 from amphigory_worker.transcode import Recipe, TranscodeError, TranscodeMode
@@ -97,6 +98,7 @@ class Filer:
     def __init__(
         self, tasks: TaskService, discs: DiscRepository, library_dir: Path, mode: TranscodeMode = "none",
         progress_interval: float = 0.5, jobs: JobService | None = None, recipe: Callable[[], Recipe] = Recipe,
+        keep_ripped: bool = True,
     ) -> None:
         self.tasks = tasks
         self.discs = discs
@@ -105,6 +107,7 @@ class Filer:
         self.recipe = recipe  # read at each filing: a preset dropped into the presets folder applies at once
         # How often a worker reports (its heartbeat); tests make it short.
         self.progress_interval = progress_interval
+        self.keep_ripped = keep_ripped  # False: a rip safely in the library is removed (amphigory.library.refile)
         self.jobs = jobs
         self._placing = asyncio.Lock()
 
@@ -145,10 +148,11 @@ class Filer:
             raise TaskProblem("unknown_track", f"no track {number} on disc {fingerprint}")
         if self.jobs is None:
             raise TaskProblem("no_queue", "this webapp has no job queue to file with")
-        source = reachable_source(track)
+        source = filing_source(track, self.library_dir)
         params = {"source": str(source), "transcode": self.mode}
         task = await self.tasks.create_local("file", drive_id, fingerprint, number, params, retry_of)
-        mode = self.mode if source.suffix.lower() not in _AUDIO else "none"
+        # audio is never transcoded, nor a source that is the library's own copy (the rip was released)
+        mode = self.mode if source.suffix.lower() not in _AUDIO and not inside(source, self.library_dir) else "none"
         spec = {"kind": "file", "transcode": mode, "recipe": asdict(self.recipe()),
                 "source": {"path": str(source), "size": source.stat().st_size, "suffix": source.suffix.lower()},
                 "height": track.video.height if track.video is not None else None,
@@ -180,7 +184,19 @@ class Filer:
         itself; the task's result. A failure is noted on the track, fails the task, and is raised."""
         try:
             async with self._placing:
-                return await self._file(task, staged, transcoded, method, notes)
+                result = await self._file(task, staged, transcoded, method, notes)
+            if not self.keep_ripped:
+                assert task.fingerprint is not None and task.track_number is not None
+                kept = await release_ripped(self.discs, task.fingerprint, task.track_number,
+                                            Path(str(task.params["source"])), Path(result["path"]),
+                                            result["transcoded"], self.library_dir)
+                result["ripped"] = "kept: " + kept if kept else "removed"
+            # a rename while this ran: the disc's files follow the new names into its one folder
+            for move in await refile_renamed(self.discs, self.library_dir, task.fingerprint or ""):
+                if move.number == task.track_number and move.new:
+                    result["path"] = move.new
+                    result["library_path"] = Path(move.new).relative_to(self.library_dir).as_posix()
+            return result
         except Exception as exc:
             code, message = _failure(exc)
             await self.give_up(task, code, message)

@@ -28,7 +28,10 @@ _FRONT_COVER = 3  # the ID3/FLAC picture type of a front cover
 
 
 def album_artist(disc: StoredDisc, scan_artist: str | None = None) -> str | None:
-    """The album's artist: the applied identification's, else what the disc says (CD-TEXT)."""
+    """The album's artist: the person's (the review page's album form), else the applied identification's, else
+    what the disc says (CD-TEXT)."""
+    if disc.artist:
+        return disc.artist
     answer = applied(disc)
     return (answer.artist if answer is not None and answer.artist else None) or scan_artist
 

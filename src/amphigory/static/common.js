@@ -99,6 +99,7 @@ const Amphigory = (() => {
     tool_failed: "The ripping tool failed.",
     verify_failed: "The ripped file did not pass verification.",
     exists: "A file with that name is already there.",
+    already_ripped: "That title is ripped already: use Re-rip to rip it again.",
     fingerprint_mismatch: "A different disc is in the drive now.",
     daemon_disconnected: "The daemon that owns the drive disconnected.",
     webapp_restarted: "The webapp restarted while this was running.",

@@ -29,7 +29,8 @@
     known.set(fingerprint, "pending");
     try {
       const disc = await api("GET", `/api/discs/${encodeURIComponent(fingerprint)}`);
-      known.set(fingerprint, { title: disc.title, year: disc.year, identification: disc.identification });
+      known.set(fingerprint, { title: disc.title, year: disc.year, identification: disc.identification,
+        ripped: (disc.tracks || []).filter((t) => t.ripped_path).length });
     } catch (err) {
       if (err.status === 404) known.set(fingerprint, null);
       else {
@@ -52,7 +53,9 @@
         el("div", { className: "card-title" },
           heading,
           el("p", { className: "drive-name" })),
-        el("span", { className: "state-badge" })),
+        el("span", { className: "card-badges" },
+          el("span", { className: "state-badge" }),
+          el("span", { className: "history-badge" }))),
       el("dl", { className: "facts" },
         el("div", { className: "fact-type" }, el("dt", { text: "Type" }), el("dd")),
         el("div", { className: "fact-label" }, el("dt", { text: "Volume label" }), el("dd")),
@@ -67,8 +70,8 @@
         el("span", { className: "card-ident-text" })),
       el("p", { className: "card-error", role: "alert", hidden: true }),
       el("div", { className: "card-actions" },
-        el("button", { type: "button", className: "button primary", dataset: { action: "scan" }, text: "Scan" }),
         el("a", { className: "button", dataset: { action: "review" }, text: "Review" }),
+        el("button", { type: "button", className: "button", dataset: { action: "scan" }, text: "Scan" }),
         el("button", { type: "button", className: "button ghost", dataset: { action: "eject" }, text: "Eject" })));
     card.querySelector("[data-action=scan]").addEventListener("click", () => act(id, "scan"));
     card.querySelector("[data-action=eject]").addEventListener("click", () => act(id, "eject"));
@@ -89,6 +92,14 @@
     card.dataset.state = state;
     card.dataset.fingerprint = drive.fingerprint || "";
     card.dataset.known = isKnown ? "true" : "false";
+    // A disc ripped before looks different from one seen for the first time (it needs no new rips, usually).
+    const history = !hasDisc || stored === "pending" || stored === undefined ? "" : isKnown && stored.ripped
+      ? "ripped" : "new";
+    card.dataset.history = history;
+    const historyBadge = card.querySelector(".history-badge");
+    historyBadge.hidden = !history;
+    historyBadge.textContent = history === "ripped"
+      ? `Ripped before · ${stored.ripped} title${stored.ripped === 1 ? "" : "s"}` : "New disc";
 
     const title = !hasDisc ? "No disc" : isKnown ? stored.title + (stored.year ? ` (${stored.year})` : "")
       : drive.disc_volume || "Disc without a label";
@@ -120,6 +131,9 @@
     card.querySelector("[data-action=scan]").textContent = isKnown || state === "scanned" ? "Rescan" : "Scan";
     const review = card.querySelector("[data-action=review]");
     const canReview = drive.fingerprint && (isKnown || state === "scanned");
+    // The primary button is what a person wants next: Review once there is something to review, else Scan.
+    review.classList.toggle("primary", Boolean(canReview));
+    card.querySelector("[data-action=scan]").classList.toggle("primary", !canReview);
     if (canReview) {
       review.href = `/discs/${encodeURIComponent(drive.fingerprint)}`;
       review.removeAttribute("aria-disabled");
@@ -292,6 +306,12 @@
       case "disc":
         known.delete(msg.fingerprint);
         lookUp(msg.fingerprint);
+        break;
+      case "task": // a finished rip changes how many titles of the disc were ripped before
+        if (msg.task && msg.task.type === "rip" && msg.task.status === "complete" && msg.task.fingerprint) {
+          known.delete(msg.task.fingerprint);
+          lookUp(msg.task.fingerprint);
+        }
         break;
       default:
         break;

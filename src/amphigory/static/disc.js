@@ -1,7 +1,8 @@
 "use strict";
 // The disc review: save the person's choices (PATCH /api/discs/{fingerprint}), then rip the selected titles on the
-// drive that holds the disc now (found in /api/drives). The feed keeps the "in drive" line and each title's rip
-// status live.
+// drive that holds the disc now (found in /api/drives); re-rip one title (its new file replaces the old one once
+// verified); delete the disc's rips (after an in-page confirmation). The feed keeps the "in drive" line and each
+// title's rip status live. A CD has an album form (artist, album, year, track titles) instead of the film table.
 
 (() => {
   const { el, api, openFeed, errorWords, deviceName, progressBar, setProgress } = Amphigory;
@@ -19,7 +20,8 @@
 
   function updateCount() {
     const n = rows().filter((row) => checkbox(row).checked).length;
-    countText.textContent = n === 1 ? "1 title selected" : `${n} titles selected`;
+    const noun = form.dataset.kind === "album" ? "track" : "title";
+    countText.textContent = n === 1 ? `1 ${noun} selected` : `${n} ${noun}s selected`;
     for (const row of rows()) row.classList.toggle("is-selected", checkbox(row).checked);
   }
 
@@ -50,6 +52,9 @@
     if (task.type !== "rip" || task.fingerprint !== fingerprint || task.track_number == null) return;
     const row = rows().find((r) => r.dataset.track === String(task.track_number));
     if (!row) return;
+    const rerip = row.querySelector("[data-action=rerip]");
+    if (task.status === "complete") rerip.hidden = false;
+    rerip.disabled = task.status === "queued" || task.status === "running";
     const cell = row.querySelector(".status");
     const words = { queued: "queued", running: "ripping", complete: "ripped", failed: "failed", cancelled: "cancelled" };
     cell.dataset.status = words[task.status] || task.status;
@@ -59,8 +64,14 @@
       setProgress(bar, task.progress, `Ripping title ${task.track_number}: ${task.progress}%`);
       parts.push(el("span", { className: "mini-progress" }, bar, el("span", { text: `${task.progress}%` })));
     }
-    if (task.status === "failed" || task.status === "cancelled") {
+    if (task.status === "failed") {
       parts.push(el("span", { className: "error-text", text: errorWords(task.error_code, task.error) }));
+    }
+    if ((task.status === "failed" || task.status === "cancelled") && !rerip.hidden) {
+      // a failed or cancelled re-rip: the earlier file is still there
+      parts[0].textContent = task.status === "failed" ? "re-rip failed" : "re-rip cancelled";
+      parts.push(el("span", { className: "muted small", text: "The earlier rip is kept." }));
+      cell.dataset.status = "ripped";
     }
     cell.replaceChildren(...parts);
   }
@@ -73,12 +84,15 @@
     const body = { tracks: [] };
     if (title) body.title = title;
     body.year = yearText ? Number(yearText) : null;
+    const artist = form.querySelector("#disc-artist");
+    if (artist) body.artist = artist.value.trim() || null;
     for (const row of rows()) {
       const number = Number(row.dataset.track);
       const name = row.querySelector("input.name").value.trim();
       const type = row.querySelector("select.type");
-      body.tracks.push({ number, selected: checkbox(row).checked, name: name || null,
-        type: type.value === type.dataset.classified ? null : type.value });
+      const track = { number, selected: checkbox(row).checked, name: name || null };
+      if (type) track.type = type.value === type.dataset.classified ? null : type.value;
+      body.tracks.push(track);
     }
     return body;
   }
@@ -94,18 +108,74 @@
     heading.replaceChildren(disc.title);
     if (disc.year) heading.append(" ", el("span", { className: "muted", text: `(${disc.year})` }));
     document.title = `${disc.title} · Amphigory`;
+    showPlanned(disc.tracks);
     return body;
+  }
+
+  function showPlanned(tracks) {
+    for (const track of tracks || []) {
+      for (const code of form.querySelectorAll(`.planned[data-track="${track.number}"] .planned-path`)) {
+        code.textContent = track.planned_library_path || "";
+      }
+    }
+  }
+
+  // The file names follow what the person types, before anything is saved (POST .../plan saves nothing).
+  let previewTimer = null;
+  let previewSeq = 0;
+  function previewSoon() {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(async () => {
+      const seq = ++previewSeq;
+      const body = choices();
+      if (!body.title) delete body.title;
+      if (body.year !== null && !(Number.isInteger(body.year) && body.year >= 1870 && body.year <= 2200)) {
+        body.year = null;
+      }
+      try {
+        const plan = await api("POST", `/api/discs/${encodeURIComponent(fingerprint)}/plan`, body);
+        if (seq === previewSeq) showPlanned(plan.tracks);
+      } catch (err) { /* the names shown stay as they were */ }
+    }, 250);
+  }
+  form.addEventListener("input", (event) => {
+    if (event.target.matches("input[type=text], input[type=number]")) previewSoon();
+  });
+  form.addEventListener("change", (event) => { if (event.target.matches("select")) previewSoon(); });
+
+  function isRipped(number) {
+    const row = rows().find((r) => r.dataset.track === String(number));
+    return Boolean(row && !row.querySelector("[data-action=rerip]").hidden);
+  }
+
+  async function driveHolding() {
+    const { drives: current } = await api("GET", "/api/drives");
+    return current.find((d) => d.fingerprint === fingerprint && d.state !== "empty") || null;
+  }
+
+  async function rerip(number) {
+    await save();
+    const drive = await driveHolding();
+    if (!drive) {
+      report("error", `Choices saved, but this disc is not in any drive. Insert it to re-rip title ${number}.`);
+      return;
+    }
+    const result = await api("POST", `/api/drives/${encodeURIComponent(drive.drive_id)}/rip`,
+      { tracks: [number], fingerprint, replace: true });
+    for (const task of result.tasks || []) showTask(task);
+    report("ok", `Re-ripping title ${number}: the new file replaces the old one once it is complete and checked.`);
   }
 
   async function rip() {
     const body = await save();
-    const tracks = body.tracks.filter((t) => t.selected).map((t) => t.number);
+    const chosen = body.tracks.filter((t) => t.selected).map((t) => t.number);
+    const tracks = chosen.filter((n) => !isRipped(n));
     if (!tracks.length) {
-      report("error", "Choices saved. Select at least one title to rip.");
+      report("error", chosen.length ? "Choices saved. The selected titles are ripped already: use Re-rip on a "
+        + "title to rip it again." : "Choices saved. Select at least one title to rip.");
       return;
     }
-    const { drives: current } = await api("GET", "/api/drives");
-    const drive = current.find((d) => d.fingerprint === fingerprint && d.state !== "empty");
+    const drive = await driveHolding();
     if (!drive) {
       report("error", "Choices saved, but this disc is not in any drive. Insert it, then press Rip selected again.");
       return;
@@ -122,14 +192,14 @@
   async function run(button, work, busyText) {
     ripButton.disabled = true;
     saveButton.disabled = true;
-    const label = button.textContent;
+    const label = [...button.childNodes]; // kept whole: a Re-rip button holds a hidden "title N" for screen readers
     button.textContent = busyText;
     try {
       await work();
     } catch (err) {
       report("error", err.message);
     } finally {
-      button.textContent = label;
+      button.replaceChildren(...label);
       ripButton.disabled = false;
       saveButton.disabled = false;
     }
@@ -144,15 +214,48 @@
     report("ok", "Choices saved.");
   }, "Saving…"));
   form.addEventListener("change", (event) => { if (event.target.matches("input[type=checkbox]")) updateCount(); });
+  form.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-action=rerip]");
+    if (button) run(button, () => rerip(Number(button.dataset.track)), "Queuing…");
+  });
   updateCount();
+
+  // -- deleting the disc's rips (confirmed in the page: no browser dialog) ------------------------------------------
+
+  const deleteButton = document.getElementById("delete-disc");
+  const confirmBox = document.getElementById("delete-confirm");
+  deleteButton.addEventListener("click", () => {
+    confirmBox.hidden = false;
+    document.getElementById("delete-no").focus();
+  });
+  document.getElementById("delete-no").addEventListener("click", () => {
+    confirmBox.hidden = true;
+    deleteButton.focus();
+  });
+  document.getElementById("delete-yes").addEventListener("click", async () => {
+    try {
+      const result = await api("DELETE", `/api/discs/${encodeURIComponent(fingerprint)}`);
+      const kept = result.kept.length ? ` ${result.kept.length} could not be removed.` : "";
+      confirmBox.replaceChildren(el("p", { text: `Deleted ${result.removed.length} file`
+        + `${result.removed.length === 1 ? "" : "s"}.${kept} ` }, el("a", { href: "/library", text: "Back to the library" })));
+      confirmBox.dataset.kind = "ok";
+      form.hidden = true;
+      deleteButton.hidden = true;
+    } catch (err) {
+      confirmBox.hidden = true;
+      report("error", `Could not delete: ${err.message}`);
+    }
+  });
 
   // -- the feed -------------------------------------------------------------------------------------------------
 
   async function loadTasks() {
     try {
       const body = await api("GET", `/api/tasks?fingerprint=${encodeURIComponent(fingerprint)}&limit=500`);
-      // Oldest first, so the newest task of each title is the one left showing.
-      for (const task of [...body.tasks].reverse()) showTask(task);
+      // Oldest first, so the newest task of each title is the one left showing. Only what changed since the page
+      // was rendered: older tasks are already in the statuses the server rendered (and may be of a deleted rip).
+      const since = form.dataset.renderedAt || "";
+      for (const task of [...body.tasks].reverse()) if (task.updated_at >= since) showTask(task);
     } catch (err) { /* the statuses rendered by the server stay */ }
   }
 

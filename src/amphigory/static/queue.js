@@ -1,10 +1,16 @@
 "use strict";
 // The queue: every task from /api/tasks, grouped by status, kept live by the feed's `task` messages. The list is
 // reloaded on every (re)connection of the feed, so nothing missed while the webapp restarted stays stale.
+//
+// A title's rip and the filing it started are one entry (the filing is a step inside its rip), shown in the group
+// of whichever of the two still needs attention. Cancelled tasks have their own group (a cancel is no failure).
+// Finished entries beyond the newest FINISHED_SHOWN per group are pruned from the list; failed ones stay until they
+// are dismissed (one, or all with "Clear failed").
 
 (() => {
   const { el, api, openFeed, errorWords, deviceName, relativeTime, progressBar, setProgress } = Amphigory;
-  const GROUP = { running: "running", queued: "queued", complete: "complete", failed: "failed", cancelled: "failed" };
+  const FINISHED_SHOWN = 50;
+  const GROUPS = ["running", "queued", "failed", "cancelled", "complete"];
   const KIND = { scan: "Scan", rip: "Rip", eject: "Eject", file: "File" };
   const STATUS_WORDS = { queued: "Queued", running: "Running", complete: "Complete", failed: "Failed",
     cancelled: "Cancelled" };
@@ -20,7 +26,8 @@
   function describe(task) {
     if (task.type === "rip") {
       const name = task.params && task.params.output_name;
-      return task.track_number != null ? `Title ${task.track_number}${name ? ` · ${name}` : ""}` : "Rip";
+      const again = task.params && task.params.replace ? " (re-rip)" : "";
+      return task.track_number != null ? `Title ${task.track_number}${name ? ` · ${name}` : ""}${again}` : "Rip";
     }
     if (task.type === "file") {
       const how = task.params && task.params.transcode && task.params.transcode !== "none"
@@ -30,6 +37,32 @@
     if (task.type === "scan") return task.result && task.result.title ? task.result.title : "Scan the disc";
     return "Eject the disc";
   }
+
+  // -- a rip and its filing ---------------------------------------------------------------------------------------
+
+  /** The rip task whose completion started this filing, if it is listed. */
+  function ripOf(task) {
+    if (task.type !== "file") return null;
+    for (const other of tasks.values()) {
+      const filing = other.type === "rip" && other.result && other.result.filing;
+      if (filing && filing.task_id === task.id) return other;
+    }
+    return null;
+  }
+
+  function stepOf(rip) {
+    const filing = rip.type === "rip" && rip.result && rip.result.filing;
+    return filing && filing.task_id ? tasks.get(filing.task_id) || null : null;
+  }
+
+  /** Where an entry belongs: a rip whose filing is still running, or failed, shows there. */
+  function groupOf(task) {
+    const step = stepOf(task);
+    if (step && task.status === "complete" && step.status !== "complete") return step.status;
+    return GROUPS.includes(task.status) ? task.status : "failed";
+  }
+
+  // -- items ---------------------------------------------------------------------------------------------------
 
   function createItem(task) {
     const item = el("li", { className: "task", dataset: { taskId: task.id } },
@@ -47,10 +80,18 @@
       el("p", { className: "task-result muted" }),
       el("div", { className: "task-actions" },
         el("button", { type: "button", className: "button ghost", dataset: { action: "cancel" }, text: "Cancel" }),
-        el("button", { type: "button", className: "button", dataset: { action: "retry" }, text: "Retry" })));
-    item.querySelector("[data-action=cancel]").addEventListener("click", () => act(task.id, "cancel"));
-    item.querySelector("[data-action=retry]").addEventListener("click", () => act(task.id, "retry"));
+        el("button", { type: "button", className: "button", dataset: { action: "retry" }, text: "Retry" }),
+        el("button", { type: "button", className: "button ghost", dataset: { action: "dismiss" }, text: "Dismiss" })),
+      el("ul", { className: "task-steps" }));
+    for (const action of ["cancel", "retry", "dismiss"]) {
+      own(item, `.task-actions [data-action=${action}]`).addEventListener("click", () => act(task.id, action));
+    }
     return item;
+  }
+
+  /** The item's own element (never one of its steps'). */
+  function own(item, selector) {
+    return item.querySelector(`:scope > ${selector}`);
   }
 
   function renderTask(task) {
@@ -60,13 +101,13 @@
       items.set(task.id, item);
     }
     item.dataset.status = task.status;
-    item.querySelector(".kind").textContent = KIND[task.type] || task.type;
-    item.querySelector(".task-title").textContent = describe(task);
-    const pill = item.querySelector(".status-pill");
+    own(item, ".task-head .kind").textContent = KIND[task.type] || task.type;
+    own(item, ".task-head .task-title").textContent = describe(task);
+    const pill = own(item, ".task-head .status-pill");
     pill.textContent = STATUS_WORDS[task.status] || task.status;
     pill.dataset.status = task.status;
 
-    const where = item.querySelector(".task-where");
+    const where = own(item, ".task-where");
     if (task.daemon_id) {
       const drive = deviceName(String(task.drive_id).slice(task.daemon_id.length + 1) || task.drive_id);
       where.replaceChildren(`Drive “${drive}” on ${task.daemon_id}`);
@@ -82,33 +123,55 @@
     where.append(" · ", el("time", { datetime: stamp, text: `${verb} ${relativeTime(stamp)}` }));
 
     const active = task.status === "running" || task.status === "queued";
-    const progress = item.querySelector(".progress");
+    const progress = own(item, ".progress");
     progress.hidden = !active;
     progress.querySelector(".progress-value").textContent = `${task.progress}%`;
     setProgress(progress.querySelector(".bar"), task.progress, `${describe(task)}: ${task.progress}%`);
 
-    const error = item.querySelector(".task-error");
-    const failed = task.status === "failed" || task.status === "cancelled";
-    error.hidden = !failed;
-    error.textContent = failed ? errorWords(task.error_code || (task.status === "cancelled" ? "cancelled" : ""),
-      task.error) : "";
+    const error = own(item, ".task-error");
+    const failed = task.status === "failed";
+    const cancelled = task.status === "cancelled";
+    error.hidden = !failed && !cancelled;
+    error.classList.toggle("muted", cancelled);
+    error.textContent = failed ? errorWords(task.error_code, task.error) : cancelled ? "Cancelled." : "";
 
-    const result = item.querySelector(".task-result");
+    const result = own(item, ".task-result");
     const path = task.status === "complete" && task.result && task.result.path;
     const skipped = task.result && task.result.filing && task.result.filing.note;
     result.hidden = !path && !skipped;
+    const ripped = task.type === "file" && task.result && task.result.ripped;
     result.textContent = [path ? `${task.type === "file" ? "Filed as" : "Written to"} ${path}` : "",
-      skipped ? `Not filed: ${skipped}` : ""].filter(Boolean).join(" · ");
+      skipped ? `Not filed: ${skipped}` : "",
+      ripped === "removed" ? "the rip left ripped/ (it is safely in the library)" : ripped ? `rip ${ripped}` : "",
+    ].filter(Boolean).join(" · ");
 
-    item.querySelector("[data-action=cancel]").hidden = !active;
-    item.querySelector("[data-action=retry]").hidden = !(failed && task.type !== "eject");
+    own(item, ".task-actions [data-action=cancel]").hidden = !active;
+    own(item, ".task-actions [data-action=retry]").hidden = !((failed || cancelled) && task.type !== "eject");
+    own(item, ".task-actions [data-action=dismiss]").hidden = !failed && !cancelled;
     place(task, item);
   }
 
   function place(task, item) {
-    const group = GROUP[task.status] || "failed";
+    const rip = ripOf(task);
+    if (rip && items.has(rip.id)) {
+      // a filing is a step of its rip: inside the rip's entry, which moves to the group the pair belongs in
+      const steps = own(items.get(rip.id), ".task-steps");
+      if (item.parentElement !== steps) steps.append(item);
+      item.classList.add("task-step");
+      placeEntry(rip, items.get(rip.id));
+      return;
+    }
+    item.classList.remove("task-step");
+    placeEntry(task, item);
+    const step = stepOf(task);
+    if (step && items.has(step.id)) place(step, items.get(step.id));
+  }
+
+  function placeEntry(task, item) {
+    const group = groupOf(task);
+    item.dataset.group = group;
     const list = document.getElementById(`tasks-${group}`);
-    const newestFirst = group === "complete" || group === "failed";
+    const newestFirst = group !== "running" && group !== "queued";
     const key = (t) => t.finished_at || t.created_at;
     const mine = key(task);
     let before = null;
@@ -119,15 +182,35 @@
       if (newestFirst ? theirs < mine : theirs > mine) { before = other; break; }
     }
     if (item.parentElement !== list || item.nextElementSibling !== before) list.insertBefore(item, before);
+    prune();
     updateCounts();
   }
 
+  /** Only the newest FINISHED_SHOWN entries of the complete and cancelled groups stay listed. */
+  function prune() {
+    for (const group of ["complete", "cancelled"]) {
+      const list = document.getElementById(`tasks-${group}`);
+      while (list.children.length > FINISHED_SHOWN) forget(list.lastElementChild.dataset.taskId);
+    }
+  }
+
+  function forget(id) {
+    const item = items.get(id);
+    if (item) {
+      for (const step of item.querySelectorAll(".task-step")) forget(step.dataset.taskId);
+      item.remove();
+    }
+    items.delete(id);
+    tasks.delete(id);
+  }
+
   function updateCounts() {
-    for (const group of ["running", "queued", "complete", "failed"]) {
+    for (const group of GROUPS) {
       const count = document.getElementById(`tasks-${group}`).children.length;
       document.querySelector(`[data-count=${group}]`).textContent = String(count);
       document.querySelector(`[data-empty=${group}]`).hidden = count > 0;
     }
+    document.getElementById("clear-failed").hidden = document.getElementById("tasks-failed").children.length === 0;
   }
 
   function upsert(task) {
@@ -137,15 +220,28 @@
     renderTask(task);
   }
 
+  function removed(ids) {
+    for (const id of ids) {
+      const item = items.get(id);
+      const steps = item ? [...item.querySelectorAll(".task-step")] : [];
+      for (const step of steps) step.remove(); // a dismissed rip leaves its filing listed on its own
+      forget(id);
+      for (const step of steps) {
+        const task = tasks.get(step.dataset.taskId);
+        if (task && !ids.includes(task.id)) { step.classList.remove("task-step"); placeEntry(task, step); }
+      }
+    }
+    updateCounts();
+  }
+
   async function reload() {
     try {
       const body = await api("GET", "/api/tasks?limit=200");
       showError("");
       const ids = new Set(body.tasks.map((t) => t.id));
-      for (const [id, item] of items) {
-        if (!ids.has(id)) { item.remove(); items.delete(id); tasks.delete(id); }
-      }
-      for (const task of body.tasks) { tasks.delete(task.id); upsert(task); }
+      for (const id of [...items.keys()]) if (!ids.has(id)) forget(id);
+      for (const task of body.tasks) tasks.set(task.id, task); // all known first, so rips find their filings
+      for (const task of [...body.tasks].reverse()) { tasks.delete(task.id); upsert(task); }
       updateCounts();
     } catch (err) {
       showError(`Could not load the tasks: ${err.message}`);
@@ -154,12 +250,16 @@
 
   async function act(id, action) {
     const item = items.get(id);
-    const button = item && item.querySelector(`[data-action=${action}]`);
+    const button = item && own(item, `.task-actions [data-action=${action}]`);
     if (button) button.disabled = true;
     try {
-      const body = await api("POST", `/api/tasks/${encodeURIComponent(id)}/${action}`);
+      if (action === "dismiss") {
+        removed((await api("DELETE", `/api/tasks/${encodeURIComponent(id)}`)).task_ids);
+      } else {
+        const body = await api("POST", `/api/tasks/${encodeURIComponent(id)}/${action}`);
+        for (const task of (body && body.tasks) || (body && body.id ? [body] : [])) upsert(task);
+      }
       showError("");
-      for (const task of (body && body.tasks) || (body && body.id ? [body] : [])) upsert(task);
     } catch (err) {
       showError(`Could not ${action} the task: ${err.message}`);
     } finally {
@@ -167,9 +267,19 @@
     }
   }
 
+  document.getElementById("clear-failed").addEventListener("click", async () => {
+    try {
+      removed((await api("DELETE", "/api/tasks?status=failed")).task_ids);
+      showError("");
+    } catch (err) {
+      showError(`Could not clear the failed tasks: ${err.message}`);
+    }
+  });
+
   setInterval(() => {
     for (const task of tasks.values()) {
-      const time = items.get(task.id).querySelector(".task-where time");
+      const item = items.get(task.id);
+      const time = item && own(item, ".task-where time");
       if (time) {
         const verb = task.finished_at ? "finished" : task.started_at ? "started" : "queued";
         time.textContent = `${verb} ${relativeTime(time.dateTime)}`;
@@ -179,6 +289,9 @@
 
   openFeed({
     onOpen: reload,
-    onMessage(msg) { if (msg.type === "task" && msg.task) upsert(msg.task); },
+    onMessage(msg) {
+      if (msg.type === "task" && msg.task) upsert(msg.task);
+      else if (msg.type === "tasks_removed" && Array.isArray(msg.task_ids)) removed(msg.task_ids);
+    },
   });
 })();

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from amphigory.api.disc_repository import DiscRepository
+from amphigory.library.ripped import drop_replaced_rip
 from amphigory.tasks.models import ACTIVE, ASSUMED_FAILURES, RipListener, ScanListener, TaskStatus
 from amphigory.tasks.records import TaskRecords
 from amphigory_protocol.disc import ScanResult
@@ -94,6 +95,8 @@ class TaskEvents:
                                                   data.get("sha256"))
             # Once per rip: a replayed event for a task already complete files nothing again.
             task = await self.records.get(task_id) if isinstance(task_id, str) else None
+            if task is not None and isinstance(data.get("path"), str):
+                await drop_replaced_rip(task.params.get("replaces"), data["path"])
             if task is None or task.status in ACTIVE or task.error_code in ASSUMED_FAILURES:
                 for listener in self.rip_listeners:
                     filing = await listener(daemon_id, event.drive_id or "", fingerprint, number)
@@ -110,7 +113,7 @@ class TaskEvents:
         code = str(error.get("code") or "failed")
         message = str(error.get("message") or f"{event.event.value} without a message")
         if event.event is EventName.RIP_FAILED and fingerprint and isinstance(number, int):
-            await self.discs.record_rip_failed(fingerprint, number, message)
+            await self.discs.record_rip_failed(fingerprint, number, None if code == "cancelled" else message)
         if isinstance(task_id, str):
             status: TaskStatus = "cancelled" if code == "cancelled" else "failed"
             await self.records.finish(task_id, daemon_id, status, error=message, error_code=code)

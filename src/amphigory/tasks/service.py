@@ -135,11 +135,18 @@ class TaskService:
 
     async def rip(
         self, drive_id: str, tracks: Sequence[int], fingerprint: str | None = None,
-        names: dict[int, str] | None = None, retry_of: str | None = None,
+        names: dict[int, str] | None = None, retry_of: str | None = None, replace: bool = False,
     ) -> list[Task]:
-        """Rip tracks of the stored disc `fingerprint` (default: the drive's), refusing if the drive holds another."""
+        """Rip tracks of the stored disc `fingerprint` (default: the drive's), refusing if the drive holds another.
+
+        A track ripped before is ripped again only with `replace` (a re-rip): the daemon then replaces its earlier
+        file, once the new one is complete and verified; a failed re-rip leaves the earlier file as it was."""
         daemon_id, expected = self._disc_in_drive(drive_id, fingerprint)
         disc, titles = await self._rippable(expected, tracks)
+        again = [n for n in tracks if (t := disc.track(n)) is not None and t.ripped_path and not replace]
+        if again:
+            raise TaskProblem("already_ripped", f"track {', '.join(map(str, again))} of {disc.title!r} is already "
+                                                "ripped; ask for a re-rip (replace: true) to rip it again")
         if names:
             disc = await self.discs.update(
                 expected, DiscUpdate(tracks=[TrackUpdate(number=n, name=v) for n, v in names.items() if n in tracks])
@@ -148,14 +155,19 @@ class TaskService:
         for number in dict.fromkeys(tracks):
             track = disc.track(number)
             assert track is not None
-            params = {"output_name": output_name(disc, track)}
+            params: dict[str, Any] = {"output_name": output_name(disc, track)}
+            if track.ripped_path:
+                params["replace"] = True
+                params["replaces"] = track.ripped_path  # the earlier rip, gone once the new one is done
             task = await self._records.create("rip", daemon_id, drive_id, expected, number, params, retry_of)
             created.append(task)
+            wire = {"drive_id": drive_id, "task_id": task.id, "fingerprint": expected,
+                    "title": titles[number].model_dump(mode="json"), "disc_title": disc.title,
+                    "output_name": params["output_name"]}
+            if track.ripped_path:
+                wire["replace_path"] = track.ripped_path
             try:
-                await self._send(task, "rip", {
-                    "drive_id": drive_id, "task_id": task.id, "fingerprint": expected,
-                    "title": titles[number].model_dump(mode="json"), "disc_title": disc.title, **params,
-                })
+                await self._send(task, "rip", wire)
             except TaskProblem as problem:
                 problem.task_ids = [t.id for t in created]
                 raise
@@ -224,6 +236,8 @@ class TaskService:
                 raise daemon_problem(exc, task.daemon_id, "cancel", self.request_timeout) from None
         finished = await self._records.finish(task_id, task.daemon_id, "cancelled", error="cancelled by request",
                                               error_code="cancelled")
+        if task.type == "rip" and task.fingerprint and task.track_number is not None:
+            await self.discs.record_rip_failed(task.fingerprint, task.track_number, None)  # back to what it was
         return finished or await self._records.reload(task)
 
     async def retry(self, task_id: str) -> list[Task]:
@@ -239,7 +253,7 @@ class TaskService:
         if task.type == "scan":
             return [await self.scan(task.drive_id, retry_of=task.id)]
         assert task.track_number is not None
-        return await self.rip(task.drive_id, [task.track_number], task.fingerprint, retry_of=task.id)
+        return await self.rip(task.drive_id, [task.track_number], task.fingerprint, retry_of=task.id, replace=True)
 
     # -- daemon events -----------------------------------------------------------------------------------------
 

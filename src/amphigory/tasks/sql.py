@@ -97,3 +97,21 @@ def _task(row: aiosqlite.Row) -> Task:
     values["params"] = json.loads(values["params"] or "{}")
     values["result"] = json.loads(values["result"]) if values["result"] else None
     return Task.model_validate(values)
+
+
+async def delete_finished_tasks(conn: aiosqlite.Connection, statuses: tuple[str, ...],
+                                task_id: str | None = None) -> list[str]:
+    """Delete the finished tasks with one of `statuses` (only `task_id`, when given); the ids deleted. Tasks that
+    are retries of a deleted one lose their `retry_of` (the history they pointed at is gone)."""
+    marks = ",".join("?" * len(statuses))
+    where, params = f"status IN ({marks})", statuses
+    if task_id is not None:
+        where, params = f"{where} AND id = ?", (*statuses, task_id)
+    cur = await conn.execute(f"SELECT id FROM tasks WHERE {where}", params)
+    ids = [str(r["id"]) for r in await cur.fetchall()]
+    for start in range(0, len(ids), 500):  # SQLite's limit on parameters
+        chunk = tuple(ids[start:start + 500])
+        marks = ",".join("?" * len(chunk))
+        await conn.execute(f"UPDATE tasks SET retry_of = NULL WHERE retry_of IN ({marks})", chunk)
+        await conn.execute(f"DELETE FROM tasks WHERE id IN ({marks})", chunk)
+    return ids

@@ -50,4 +50,7 @@ def rip_of(params: dict[str, Any], slot: Slot, task_id: str) -> Rip:
         raise fail("invalid_params", f"title: {exc.errors()[0]['msg']}") from exc
     disc_title = str(params.get("disc_title") or slot.drive.disc_volume or "disc")
     output_name = str(params.get("output_name") or f"title_{title.number:02d}")
-    return Rip(task_id, fingerprint, title, disc_title, output_name)
+    replaces = params.get("replace_path")
+    if replaces is not None and (not isinstance(replaces, str) or not replaces):
+        raise fail("invalid_params", "replace_path must be a non-empty string (the earlier rip to replace)")
+    return Rip(task_id, fingerprint, title, disc_title, output_name, replaces=replaces)

@@ -107,7 +107,8 @@ async def _start_rip(ctx: Context, slot: Slot, rip: Rip) -> RipJob | None:
     job = RipJob(source=Path(slot.media_path), disc_type=cast(DiscType, disc_type), title=rip.title,
                  fingerprint=rip.fingerprint, output_root=ctx.output_dir, disc_title=rip.disc_title,
                  output_name=rip.output_name, device=slot.media_path if slot.media_path.startswith("/dev/")
-                 else None)
+                 else None, on_exists="replace" if rip.replaces else "fail",
+                 replaces=Path(rip.replaces) if rip.replaces else None)
     await ctx.emit(slot, EventName.RIP_STARTED, rip_data(
         rip, path=str(planned_path(ctx.output_dir, rip, job.disc_type))))
     return job
@@ -174,7 +175,7 @@ async def end_rip(ctx: Context, slot: Slot, rip: Rip, code: str, message: str) -
     if rip.task is not None and asyncio.current_task() is not rip.task:
         rip.task.cancel()
     if slot.drive.state is DriveState.RIPPING and slot.drive.rip_task_id == rip.task_id:
-        slot.drive.fail_rip(message)
+        slot.drive.fail_rip(None if code == "cancelled" else message)  # a cancel is not a failure
     await ctx.emit(slot, EventName.RIP_FAILED, rip_data(rip, error={"code": code, "message": message}))
 
 

@@ -62,6 +62,7 @@ class Rip:
     title: Title
     disc_title: str
     output_name: str
+    replaces: str | None = None  # a re-rip: the earlier rip of this title its file may replace
     task: asyncio.Task[None] | None = None
     ended: bool = False
     last_percent: float = -1.0  # the last rip_progress sent

@@ -10,7 +10,7 @@ from typing import Literal
 from amphigory_protocol.disc import DiscType, Title
 
 BackendChoice = Literal["auto", "native", "makemkv"]
-OnExists = Literal["fail", "rename"]
+OnExists = Literal["fail", "rename", "replace"]
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,11 @@ class RipJob:
     encrypted: bool | None = None
     # The drive's device node, for MakeMKV's ``disc:N`` when ``source`` is not itself the device.
     device: str | None = None
-    # "fail": RipError("exists") when the file is there; "rename": use "<name> (2)", "<name> (3)", ...
+    # "fail": RipError("exists") when the file is there; "rename": use "<name> (2)", "<name> (3)", ...;
+    # "replace": a re-rip, whose finished and verified file takes the place of ``replaces`` (an earlier rip of the
+    # same title); any other file in the way still fails with "exists".
     on_exists: OnExists = "fail"
+    replaces: Path | None = None
     # CD tags; None takes them from the cue's CD-TEXT (ARTIST, ALBUM) and computes the MusicBrainz disc id.
     artist: str | None = None
     album: str | None = None

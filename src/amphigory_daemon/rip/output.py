@@ -28,6 +28,7 @@ class OutputTarget:
     final: Path
     partial: Path
     on_exists: str = "fail"
+    replaces: Path | None = None
 
     @classmethod
     def create(cls, job: RipJob, ext: str, *, directory: bool = False) -> OutputTarget:
@@ -40,7 +41,8 @@ class OutputTarget:
             raise _os_error(exc, f"cannot create {folder}") from exc
         final = folder / final_name(job.output_name, ext)
         ensure_inside(job.output_root, final)
-        if job.on_exists == "fail" and os.path.lexists(final):
+        replaces = final if job.on_exists == "replace" and _same_path(final, job.replaces) else None
+        if job.on_exists != "rename" and replaces is None and os.path.lexists(final):
             raise RipError("exists", f"{final} already exists; not overwriting it")
         try:
             if directory:
@@ -51,7 +53,7 @@ class OutputTarget:
                 partial = Path(name)
         except OSError as exc:
             raise _os_error(exc, f"cannot write in {folder}") from exc
-        return cls(final=final, partial=partial, on_exists=job.on_exists)
+        return cls(final=final, partial=partial, on_exists=job.on_exists, replaces=replaces)
 
     def check_space(self, needed: int) -> None:
         """`RipError` ``disk_full`` when the folder's file system has fewer than ``needed`` bytes free."""
@@ -63,10 +65,14 @@ class OutputTarget:
 
     def publish(self, produced: Path | None = None) -> Path:
         """Give the finished file (``produced``, by default the partial file) its final name, never replacing an
-        existing file; returns the final path."""
+        existing file other than the earlier rip a re-rip replaces (atomically: the old file stays whole until the
+        new one, complete and verified, takes its name); returns the final path."""
         source = produced or self.partial
         os.chmod(source, FILE_MODE)  # mkstemp made it private
         final = self.final
+        if self.replaces is not None:
+            os.replace(source, final)
+            return final
         ext = final.suffix
         for n in range(2, _MAX_NUMBER + 2):
             try:
@@ -85,6 +91,14 @@ class OutputTarget:
         else:
             with contextlib.suppress(FileNotFoundError):
                 self.partial.unlink()
+
+
+def _same_path(final: Path, replaces: Path | None) -> bool:
+    """True when ``replaces`` names ``final`` (the earlier rip a re-rip may replace)."""
+    if replaces is None:
+        return False
+    return os.path.abspath(final) == os.path.abspath(replaces) or (
+        os.path.lexists(final) and os.path.exists(replaces) and os.path.samefile(final, replaces))
 
 
 def _link_no_replace(source: Path, final: Path) -> None:

@@ -237,13 +237,17 @@ def scan_result_from_makemkv(
         )
         for t, v in zip(disc.titles, verdicts, strict=True)
     ]
+    volume = volume_name if volume_name is not None else (disc.volume_name or disc.name)
     return ScanResult(
         fingerprint=fingerprint or makemkv_fingerprint(disc, kind),
         disc_type=kind,
-        volume_name=volume_name if volume_name is not None else (disc.volume_name or disc.name),
+        volume_name=volume,
         public_ids=public_ids or PublicIds(),
         backend="makemkv",
         title=disc.name,
+        # On a Blu-ray MakeMKV names the disc from BDMV/META/DL/bdmt_*.xml when it has one: "Spirited Away"
+        # where the volume label says SPIRITED_AWAY. A name that is only the label again says nothing more.
+        meta_title=disc.name if kind in ("bluray", "uhd") and disc.name and disc.name != volume else None,
         titles=titles,
     )
 

@@ -13,7 +13,7 @@ from amphigory_daemon.scan.native import scan_path
 from amphigory_protocol.disc import ScanResult, Title
 from standins.tmdb import Film, Series, TmdbStandIn
 
-QUICK = HttpPolicy(timeout=5.0, attempts=2, backoff=0.01)
+QUICK = HttpPolicy(timeout=15.0, attempts=2, backoff=0.01)  # generous: a loaded CI machine
 DIE_HARDS = [Film(1573, "Die Hard 2", "1990-07-02", 124, "tt0099423"),
              Film(562, "Die Hard", "1988-07-15", 132, "tt0095016"),
              Film(1572, "Die Hard: With a Vengeance", "1995-05-19", 128, "tt0112864")]
@@ -127,3 +127,24 @@ async def test_a_picked_series_disc_of_specials_is_numbered_in_season_zero(
     assert (answer.status, answer.source) == ("identified", "person")
     assert {(t.number, t.season, t.episode, t.name) for t in answer.titles} == {(1, 0, 2, "Reunion"),
                                                                                (2, 0, 1, "Making Of")}
+
+
+async def test_the_meta_title_says_the_season_the_label_does_not(
+        shared_fixtures: Path, standin_settings: MetadataSettings, tmdb_standin: TmdbStandIn) -> None:
+    tmdb_standin.series = {s.id: s for s in OFFICES}
+    scan = log(shared_fixtures, "tv-bd-the-office-s1-d1").model_copy(update={"volume_name": "OFFICE_D1"})
+    answer = await identify(standin_settings, scan, IdentifyContext(bdmt_title="The Office: Season 2"))
+    assert (answer.status, answer.tmdb_id, answer.season) == ("identified", 2316, 2)
+    assert sorted(t.episode for t in answer.titles if t.episode is not None) == [1, 2, 3, 4, 5, 6]
+
+
+async def test_a_search_while_the_service_is_down_finds_nothing_and_raises_nothing(
+        standin_settings: MetadataSettings, tmdb_standin: TmdbStandIn) -> None:
+    tmdb_standin.films = {f.id: f for f in DIE_HARDS}
+    tmdb_standin.trouble = "503"
+    identifier = Identifier(standin_settings, policy=QUICK)
+    try:
+        assert await identifier.search("die hard") == []
+        assert await identifier.search("album", kind="music") == []  # nothing there either, and no error
+    finally:
+        await identifier.aclose()

@@ -14,7 +14,7 @@ from amphigory.config import MetadataSettings
 from amphigory.identify.discdb_map import title_type
 from amphigory.identify.identifier import Identifier, IdentifyContext
 from amphigory.identify.result import Candidate, Identification
-from amphigory.metadata.cache import MemoryCache
+from amphigory.metadata.cache import LookupCache, MemoryCache
 from amphigory.metadata.http import HttpPolicy, ServiceError
 from amphigory_daemon.scan.native import scan_path
 from amphigory_protocol.disc import ScanResult
@@ -25,7 +25,9 @@ from standins.thediscdb import TheDiscDbStandIn
 from standins.tmdb import TOKEN, TmdbStandIn
 from standins.truth import discdb_record_from_truth, load_truth, work
 
-QUICK = HttpPolicy(timeout=1.0, attempts=2, backoff=0.01, max_wait=1.0)
+# Generous timeouts (a loaded CI machine), short waits between tries; IMPATIENT is for the slow-service case only.
+QUICK = HttpPolicy(timeout=15.0, attempts=2, backoff=0.01, max_wait=1.0)
+IMPATIENT = HttpPolicy(timeout=1.0, attempts=2, backoff=0.01, max_wait=1.0)
 
 
 def _scan(samples: Path, rel: str) -> ScanResult:
@@ -33,8 +35,8 @@ def _scan(samples: Path, rel: str) -> ScanResult:
 
 
 async def _identify(settings: MetadataSettings, scan: ScanResult, context: IdentifyContext = IdentifyContext(),
-                    cache: MemoryCache | None = None) -> Identification:
-    identifier = Identifier(settings, cache, policy=QUICK)
+                    cache: LookupCache | None = None, policy: HttpPolicy = QUICK) -> Identification:
+    identifier = Identifier(settings, cache, policy=policy)
     try:
         return await identifier.identify(scan, context)
     finally:
@@ -135,7 +137,7 @@ async def test_service_trouble_never_raises_and_asks_to_retry(
         settings = MetadataSettings(tmdb_token=TOKEN, tmdb_url=f"{gone}/3", thediscdb_url=f"{gone}/graphql",
                                     musicbrainz_url=f"{StandIn.closed_url()}/ws/2", coverart_url=gone)
     caplog.set_level(logging.DEBUG)
-    answer = await _identify(settings, _scan(samples, rel))
+    answer = await _identify(settings, _scan(samples, rel), policy=IMPATIENT if trouble == "slow" else QUICK)
     assert answer.retry and answer.status == "unknown"
     assert answer.reasons
     assert TOKEN not in caplog.text
@@ -237,3 +239,25 @@ async def test_the_thediscdb_stand_in_refuses_what_the_published_schema_refuses(
                                                body=misnamed), "x")
     finally:
         await http.aclose()
+
+
+async def test_the_database_cache_answers_a_second_identification_without_asking(
+        tmp_path: Path, samples: Path, standin_settings: MetadataSettings, thediscdb_standin: TheDiscDbStandIn,
+        tmdb_standin: TmdbStandIn) -> None:
+    from amphigory.database import Database
+    from amphigory.metadata.cache import SqliteCache
+
+    scan = _scan(samples, "dvd/AMPHIGORY_SAMPLE_DVD.iso")
+    thediscdb_standin.items = [discdb_record(scan, DVD_ITEMS, item_id=9)]
+    tmdb_standin.films = {SAMPLE_FILM.id: SAMPLE_FILM}
+    db = Database(tmp_path / "amphigory.db")
+    await db.initialize()
+    try:
+        first = await _identify(standin_settings, scan, cache=SqliteCache(db))
+        asked = len(thediscdb_standin.seen) + len(tmdb_standin.seen)
+        thediscdb_standin.trouble = tmdb_standin.trouble = "503"  # a restart later, the services are down
+        again = await _identify(standin_settings, scan, cache=SqliteCache(db))
+    finally:
+        await db.close()
+    assert again == first and first.status == "identified" and not again.retry
+    assert len(thediscdb_standin.seen) + len(tmdb_standin.seen) == asked

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amphigory.identify.discdb_map import map_titles
@@ -55,6 +55,7 @@ def test_dvd_titles_map_by_title_number(samples: Path) -> None:
     assert [(t.number, t.type) for t in map_titles(scan.titles, discdb)] == [(1, "main_feature"), (3, "featurette")]
 
 
+@settings(deadline=None)  # a loaded CI machine is no reason to fail
 @given(st.permutations(range(6)))
 def test_mapping_ignores_the_order_theDiscDB_lists_titles_in(order: list[int]) -> None:
     scanned = [bd_title(n + 1, f"{n:05d}.mpls", 1300 + 7 * n) for n in range(6)]
@@ -96,3 +97,14 @@ def test_a_multi_angle_film_maps_to_one_angle() -> None:
               for n in (1, 2)]
     assert [t.number for t in map_titles(angles, [known(4, "00200.mpls", 7475, "Spirited Away", "MainMovie")])] == [1]
     assert [t.number for t in map_titles(angles, [known(4, "00200.mpls(2)", 7475, "Alt", "MainMovie")])] == [2]
+
+
+@settings(deadline=None)  # a loaded CI machine is no reason to fail
+@given(st.lists(st.sampled_from([1, 2]), min_size=1, max_size=8), st.integers(0, 6))
+def test_numbering_is_consecutive_from_where_the_filed_episodes_stopped(spans: list[int], filed: int) -> None:
+    """Titles holding one or two 22-minute episodes each are numbered on without gaps or repeats."""
+    season = [Episode(1, n, f"E{n}", 22) for n in range(1, 40)]
+    titles = [EpisodeTitle(i + 1, span * 22 * 60 + 20) for i, span in enumerate(spans)]
+    mapped = map_episodes(titles, season, filed_last=filed)
+    covered = [n for t in mapped for n in range(t.episode or 0, (t.episode_end or t.episode or 0) + 1)]
+    assert covered == list(range(filed + 1, filed + 1 + sum(spans)))

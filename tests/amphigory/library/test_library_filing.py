@@ -105,10 +105,11 @@ class App:
 
 
 @asynccontextmanager
-async def running(data: Path, transcode: TranscodeMode = "none") -> AsyncIterator[App]:
+async def running(data: Path, transcode: TranscodeMode = "none", keep_ripped: bool = True) -> AsyncIterator[App]:
     manager = RecordingManager()
     port = free_port()  # the local worker reaches the webapp on its port
-    app = create_app(WebappSettings(data_dir=data, token="t", transcode=transcode, port=port), manager)
+    app = create_app(WebappSettings(data_dir=data, token="t", transcode=transcode, keep_ripped=keep_ripped,
+                                    port=port), manager)
     server = LiveServer(app, port=port)
     await server.start()
     http = httpx.AsyncClient(base_url=server.url, trust_env=False, timeout=10)

@@ -29,7 +29,7 @@ class Flaky(StandIn):
 @pytest.mark.parametrize("status", [429, 503])
 async def test_a_busy_service_is_asked_again(status: int) -> None:
     server = Flaky(failures=1, status=status).start()
-    http = Http(policy=HttpPolicy(timeout=5, attempts=3, backoff=0.01))
+    http = Http(policy=HttpPolicy(timeout=15, attempts=3, backoff=0.01))
     try:
         assert await http.request_json("test", "GET", f"{server.url}/x") == {"ok": True}
         assert len(server.seen) == 2
@@ -41,7 +41,7 @@ async def test_a_busy_service_is_asked_again(status: int) -> None:
 
 async def test_a_long_retry_after_is_a_later_not_a_wait() -> None:
     server = Flaky(failures=5, status=429, retry_after="3600").start()
-    http = Http(policy=HttpPolicy(timeout=5, attempts=3, backoff=0.01, max_wait=5))
+    http = Http(policy=HttpPolicy(timeout=15, attempts=3, backoff=0.01, max_wait=5))
     try:
         with pytest.raises(ServiceError, match="HTTP 429"):
             await http.request_json("test", "GET", f"{server.url}/x")
@@ -53,7 +53,7 @@ async def test_a_long_retry_after_is_a_later_not_a_wait() -> None:
 
 async def test_not_found_is_none_and_other_errors_are_typed() -> None:
     server = StandIn().start()  # answers 404 to everything
-    http = Http(policy=HttpPolicy(timeout=5, attempts=1))
+    http = Http(policy=HttpPolicy(timeout=15, attempts=1))
     try:
         assert await http.request_json("test", "GET", f"{server.url}/nothing") is None
         server.trouble = "garbage"

@@ -46,3 +46,10 @@ def test_the_native_scan_exposes_the_english_title(samples: Path, tmp_path: Path
     assert scan_path(disc).meta_title == "Amphigory: The Sample"
     (meta / "bdmt_eng.xml").write_bytes(b"broken")
     assert scan_path(disc).meta_title == "L'Échantillon"
+
+
+def test_a_makemkv_blu_ray_name_other_than_its_label_is_its_meta_title(shared_fixtures: Path) -> None:
+    dev = shared_fixtures / "thediscdb" / "dev"
+    assert scan_path(dev / "bd-spirited-away-d1" / "makemkv-info.txt").meta_title == "Spirited Away"
+    assert scan_path(dev / "bd-die-hard-2-5mc-d1" / "makemkv-info.txt").meta_title is None  # the label again
+    assert scan_path(dev / "dvd-office-space-d1" / "makemkv-info.txt").meta_title is None  # DVDs have none

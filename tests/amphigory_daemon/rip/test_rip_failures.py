@@ -146,3 +146,23 @@ async def test_missing_source_is_disc_ejected(make_job: JobFactory, tmp_path: Pa
     with pytest.raises(RipError) as info:
         await rip_title(job)
     assert info.value.code == "disc_ejected"
+
+
+async def test_a_failed_rerip_keeps_the_earlier_rip(
+    make_job: JobFactory, dvd_iso: Path, slow_ffmpeg: tuple[str, Path]
+) -> None:
+    ffmpeg, pidfile = slow_ffmpeg
+    earlier = make_job("dvd", 1, dvd_iso).output_root / "Sample dvd" / "Title 1.mkv"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_bytes(b"the earlier rip")
+    job = make_job("dvd", 1, dvd_iso, ffmpeg=ffmpeg, on_exists="replace", replaces=earlier)
+    reports: list[RipProgress] = []
+    task = asyncio.create_task(rip_title(job, reports.append))
+    await first_progress(reports, task)
+
+    os.kill(pid_of(pidfile), signal.SIGKILL)
+    with pytest.raises(RipError):
+        await asyncio.wait_for(task, 10)
+
+    assert earlier.read_bytes() == b"the earlier rip"
+    assert leftovers(job.output_root) == [earlier]

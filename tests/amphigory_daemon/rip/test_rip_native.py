@@ -157,3 +157,28 @@ async def test_hostile_names_stay_inside_the_output_root(make_job: JobFactory, d
     assert outcome.path.parent.parent == job.output_root
     assert len(outcome.path.name.encode()) < 255
     assert leftovers(job.output_root) == [outcome.path]
+
+
+async def test_a_rerip_replaces_the_earlier_rip_only_once_finished(make_job: JobFactory, dvd_iso: Path) -> None:
+    first = await rip_title(make_job("dvd", 3, dvd_iso))
+    first.path.write_bytes(b"an earlier, damaged rip")
+    job = make_job("dvd", 3, dvd_iso, on_exists="replace", replaces=first.path)
+
+    outcome = await rip_title(job)
+
+    assert outcome.path == first.path
+    assert hashlib.sha256(outcome.path.read_bytes()).hexdigest() == outcome.sha256 == first.sha256
+    assert leftovers(job.output_root) == [outcome.path]
+
+
+async def test_replace_never_touches_a_file_that_is_not_the_earlier_rip(make_job: JobFactory, dvd_iso: Path) -> None:
+    job = make_job("dvd", 3, dvd_iso, on_exists="replace", replaces=Path("/elsewhere/Title 3.mkv"))
+    final = job.output_root / "Sample dvd" / "Title 3.mkv"
+    final.parent.mkdir(parents=True)
+    final.write_bytes(b"another disc's rip")
+
+    with pytest.raises(RipError) as info:
+        await rip_title(job)
+
+    assert info.value.code == "exists"
+    assert final.read_bytes() == b"another disc's rip"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amphigory.identify.apply import classified, identification_json, scan_json
+from amphigory.identify.knowledge import classified, identification_json, scan_json
 from amphigory.identify.result import Candidate, Identification, TitleInfo
 from amphigory_protocol.disc import Classification, ScanResult, Title
 
