@@ -150,6 +150,11 @@ _RIPS_ALBUM_ARTIST = (
     "ALTER TABLE discs ADD COLUMN artist TEXT",
 )
 
+# A rip's checksum with its algorithm ("blake3:<hex>"); the SHA-256 records made before it say so.
+RIP_CHECKSUM_MIGRATION = (
+    "ALTER TABLE tracks ADD COLUMN rip_checksum TEXT",
+    "UPDATE tracks SET rip_checksum = 'sha256:' || rip_sha256 WHERE rip_sha256 IS NOT NULL",
+)
 # Version 5: successful metadata look-ups (amphigory.metadata.cache), so a disc is looked up once.
 _V_METADATA_CACHE = (
     "CREATE TABLE metadata_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, stored_at REAL NOT NULL)",
@@ -174,8 +179,10 @@ _QUEUE_JOBS = (
 )
 
 # MIGRATIONS[n] takes the schema from version n to n + 1.
-MIGRATIONS: dict[int, tuple[str, ...]] = {0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V_METADATA_CACHE, 5: _RIPS_ALBUM_ARTIST,
-                                          6: _QUEUE_JOBS}
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V_METADATA_CACHE, 5: _RIPS_ALBUM_ARTIST, 6: RIP_CHECKSUM_MIGRATION,
+    7: _QUEUE_JOBS,
+}
 SCHEMA_VERSION = max(MIGRATIONS) + 1
 
 

@@ -1,6 +1,11 @@
 """The `amphigory` command: serve (webapp), daemon, worker (filing and transcoding jobs), demo (webapp + daemon),
 scan and identify (one disc, printed), rip, doctor (what this machine has), install-service (start at boot). Each
-command imports its own modules only when it runs."""
+command imports its own modules only when it runs.
+
+Start-up matters for the one-shot commands (`scan` and `--version` are meant to answer in well under 100 ms): the
+settings of every option (amphigory_cli.settings, with the webapp's and the daemon's config) are loaded only for the
+commands whose options they declare.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from amphigory_cli import settings as cfg
 from amphigory_cli.config_file import ConfigError
 from amphigory_cli.version import VersionAction
 
 SERVICES = ("serve", "daemon", "worker")
+# Commands whose options live in amphigory_cli.settings; the others never import it.
+_SETTINGS_COMMANDS = frozenset({"serve", "daemon", "worker", "identify", "doctor"})
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_settings: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; ``with_settings=False`` leaves the options of `_SETTINGS_COMMANDS` out (for the other
+    commands, which do not need the cost of loading them)."""
     parser = argparse.ArgumentParser(
         prog="amphigory",
         description="Turn a shelf of DVDs, Blu-rays and audio CDs into a clean media library.",
@@ -25,13 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 metavar="{serve,daemon,worker,demo,scan,identify,rip,doctor,install-service}")
 
     serve = sub.add_parser("serve", help="run the webapp (HTTP API, pages, daemon socket)")
-    cfg.add_options(serve, cfg.SERVE_OPTIONS)
-
     daemon = sub.add_parser("daemon", help="run a drive daemon that connects to the webapp")
-    cfg.add_options(daemon, cfg.DAEMON_OPTIONS)
 
     worker = sub.add_parser("worker", help="run filing and transcoding jobs from the queue for a webapp (any machine)")
-    cfg.add_options(worker, cfg.WORKER_OPTIONS)
 
     demo = sub.add_parser(
         "demo", help="run webapp + daemon with image drives holding the sample discs (SQLite in ./demo-data)"
@@ -50,7 +54,6 @@ def build_parser() -> argparse.ArgumentParser:
         "and episodes, or album (TheDiscDB, TMDB, MusicBrainz)")
     identify.add_argument("path", help="disc image, disc folder, .cue file or MakeMKV robot log")
     identify.add_argument("--json", action="store_true", help="print the scan result plus `identification` as JSON")
-    cfg.add_options(identify, cfg.IDENTIFY_OPTIONS)
 
     rip = sub.add_parser("rip", help="rip one title of a disc here, showing progress (the daemon's engine)")
     rip.add_argument("path", help="disc image, disc folder or .cue file")
@@ -60,7 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="what this machine has for ripping: drives and permissions, tools, the "
                             "data folder, the webapp the daemon would use (exit 0 when the core works)")
-    cfg.add_options(doctor, cfg.DOCTOR_OPTIONS)
+    if with_settings:
+        from amphigory_cli import settings as cfg
+
+        cfg.add_options(serve, cfg.SERVE_OPTIONS)
+        cfg.add_options(daemon, cfg.DAEMON_OPTIONS)
+        cfg.add_options(worker, cfg.WORKER_OPTIONS)
+        cfg.add_options(identify, cfg.IDENTIFY_OPTIONS)
+        cfg.add_options(doctor, cfg.DOCTOR_OPTIONS)
 
     service = sub.add_parser("install-service", help="start serve, daemon or worker at boot: a systemd unit (and, "
                              "for the daemon, a udev rule) on Linux, a launchd agent on macOS")
@@ -76,8 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _needs_settings(argv: Sequence[str]) -> bool:
+    # the first word that is not an option names the command (the top level has no option taking a value); the
+    # top level's own help and --version never show a command's options
+    command = next((a for a in argv if not a.startswith("-")), None)
+    return command in _SETTINGS_COMMANDS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(with_settings=_needs_settings(argv)).parse_args(argv)
     try:
         return _run(args)
     except ConfigError as exc:
@@ -86,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command in _SETTINGS_COMMANDS:
+        from amphigory_cli import settings as cfg
     if args.command == "serve":
         from amphigory_cli.serve import serve
 

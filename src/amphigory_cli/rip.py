@@ -70,6 +70,6 @@ def run_rip(path: str, title: int, output: str, name: str | None, err: TextIO | 
         return 130
     if printer.tty:
         err.write("\n")
-    print(f"{outcome.path}\n  {outcome.size_bytes} bytes, {outcome.duration_seconds:.1f} s, sha256 {outcome.sha256}",
+    print(f"{outcome.path}\n  {outcome.size_bytes} bytes, {outcome.duration_seconds:.1f} s, {outcome.checksum}",
           file=out)
     return 0

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 
 def package_version() -> str:
     """The installed amphigory's version ("0+unknown" in a source tree that is not installed)."""
+    # Read from the name of its .dist-info folder, found on sys.path as importlib.metadata would find it: importing
+    # importlib.metadata (email, zipfile, ...) cost most of `--version`'s start-up.
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith("amphigory-") and name.endswith(".dist-info"):
+                return name[len("amphigory-"):-len(".dist-info")]
     from importlib.metadata import PackageNotFoundError, version
 
     try:

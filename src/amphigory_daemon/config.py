@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import getpass
-import socket
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +12,10 @@ Backend = Literal["auto", "image", "linux", "macos"]
 
 def default_daemon_id() -> str:
     """`user@host`: stable across restarts, distinct across machines."""
+    # imported here: every command that parses settings loads this module (`amphigory identify` among them)
+    import getpass
+    import socket
+
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
@@ -24,6 +25,8 @@ def default_daemon_id() -> str:
 
 def daemon_version() -> str:
     """The installed amphigory's version, what a daemon reports in its hello ("0" when not installed)."""
+    from importlib import metadata  # imported here: ~40 ms that only a starting daemon needs to spend
+
     try:
         return metadata.version("amphigory")
     except metadata.PackageNotFoundError:

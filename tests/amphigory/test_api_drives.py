@@ -312,6 +312,8 @@ async def test_rip_sends_one_request_per_track_and_events_finish_the_tasks(stack
     tracks = {t["number"]: t for t in (await stack.http.get("/api/discs/dvd-a")).json()["tracks"]}
     assert (tracks[1]["status"], tracks[1]["ripped_path"], tracks[1]["rip_sha256"]) == (
         "ripped", "/r/Alien (1979).mkv", "ab" * 32)
+    assert tracks[1]["rip_checksum"] == "sha256:" + "ab" * 32  # an older daemon's bare SHA-256, algorithm named
+    assert done["result"]["checksum"] == "sha256:" + "ab" * 32
     assert (tracks[3]["status"], tracks[3]["name"]) == ("failed", "Teaser")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from amphigory.database import SCHEMA_VERSION, Database
+from amphigory.database import MIGRATIONS, SCHEMA_VERSION, Database
 from helpers_old_database import V1_SCHEMA
 
 
@@ -152,3 +152,26 @@ async def test_using_it_before_initialize_is_a_clear_error(tmp_path: Path) -> No
     with pytest.raises(RuntimeError, match="initialize"):
         async with Database(tmp_path / "x.db").connection():
             pass
+
+
+async def test_old_sha256_rips_get_a_checksum_record_naming_sha256(tmp_path: Path) -> None:
+    path = tmp_path / "amphigory.db"
+    make_v1(path)
+    conn = sqlite3.connect(path)
+    for version in range(1, 4):  # the database as version 4 left it, with a rip an old daemon checksummed
+        for statement in MIGRATIONS[version]:
+            conn.execute(statement)
+    conn.executescript("DELETE FROM schema_version;"
+                       "INSERT INTO schema_version VALUES (4);")
+    conn.execute("UPDATE tracks SET rip_sha256 = ? WHERE track_number = 1", ("ab" * 32,))
+    conn.commit()
+    conn.close()
+    database = Database(path)
+    try:
+        await database.initialize()
+        async with database.connection() as db_conn:
+            rows = await (await db_conn.execute(
+                "SELECT track_number, rip_sha256, rip_checksum FROM tracks ORDER BY track_number")).fetchall()
+        assert [tuple(r) for r in rows] == [(1, "ab" * 32, "sha256:" + "ab" * 32), (2, None, None)]
+    finally:
+        await database.close()

@@ -9,6 +9,7 @@ import pytest
 
 from amphigory.api.disc_repository import DiscRepository, DiscUpdate, TrackUpdate, UnknownTrack
 from amphigory.database import Database
+from amphigory_protocol.checksum import Checksum
 from amphigory_protocol.disc import ScanResult
 
 
@@ -122,6 +123,10 @@ async def test_rip_lifecycle_is_recorded_per_track(repo: DiscRepository) -> None
     assert (track.status, track.ripped_path, track.rip_size_bytes, track.rip_error) == (
         "ripped", "/ripped/My Movie.mkv", 42, None)
     assert track.ripped_at is not None
+    assert (track.rip_sha256, track.rip_checksum) == ("00" * 32, "sha256:" + "00" * 32)  # an old daemon's SHA-256
+    await repo.record_rip_completed("dvd-abc", 1, "/ripped/My Movie.mkv", 42, Checksum("blake3", "11" * 32))
+    track = (await repo.get("dvd-abc")).track(1)  # type: ignore[union-attr]
+    assert track is not None and (track.rip_sha256, track.rip_checksum) == (None, "blake3:" + "11" * 32)
 
 
 async def test_a_failed_re_rip_keeps_the_earlier_good_rip(repo: DiscRepository) -> None:

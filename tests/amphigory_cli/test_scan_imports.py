@@ -13,9 +13,12 @@ from pathlib import Path
 
 import pytest
 
-SERVER_STACK = ("fastapi", "starlette", "uvicorn", "websockets", "aiosqlite", "watchfiles", "jinja2")
-# the webapp package: only its plain settings module may load (amphigory_cli.settings declares every option once)
-WEBAPP_ALLOWED = {"amphigory", "amphigory.config"}
+# pydantic too: importing it and building models was most of a scan's start-up (the disc models are dataclasses)
+SERVER_STACK = ("fastapi", "starlette", "uvicorn", "websockets", "aiosqlite", "watchfiles", "jinja2", "pydantic",
+                "pydantic_core")
+# no part of the webapp package, nor the servers' settings (amphigory_cli.settings, the daemon's config)
+WEBAPP_ALLOWED: set[str] = set()
+SETTINGS = ("amphigory_cli.settings", "amphigory_daemon.config", "importlib.metadata")
 
 _PROBE = """
 import contextlib, io, json, sys
@@ -54,6 +57,7 @@ def test_scan_never_loads_the_server_stack(samples: Path, rel: Path) -> None:
     modules = _modules_after_scan(samples / rel)
     assert not _roots(modules) & set(SERVER_STACK)
     assert {m for m in modules if m == "amphigory" or m.startswith("amphigory.")} <= WEBAPP_ALLOWED
+    assert not modules & set(SETTINGS)
 
 
 def test_native_scan_skips_readers_it_does_not_need(samples: Path) -> None:
@@ -68,4 +72,14 @@ def test_an_image_loads_pycdlib_and_a_log_loads_the_makemkv_backend(samples: Pat
     log = shared_fixtures / "makemkv" / "makemkvcon-deno_demo_disc_info_bluray.txt"
     modules = _modules_after_scan(log)
     assert "amphigory_daemon.scan.makemkv" in modules
+    assert not _roots(modules) & set(SERVER_STACK)
+
+
+def test_version_loads_no_settings() -> None:
+    probe = ("import contextlib, io, json, sys\nfrom amphigory_cli.main import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+             "    main(['--version'])\nprint(json.dumps(sorted(sys.modules)))")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    modules = set(json.loads(run.stdout))
+    assert not modules & {"amphigory_cli.settings", "amphigory_daemon.config"}  # (the version needs importlib.metadata)
     assert not _roots(modules) & set(SERVER_STACK)

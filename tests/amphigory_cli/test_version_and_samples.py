@@ -34,3 +34,11 @@ def test_an_editable_install_finds_the_checkouts_samples() -> None:
     assert CHECKOUT_SAMPLES == REPO / "samples"
     assert samples_dir() == REPO / "samples"
     assert (REPO / "samples" / "cd" / "AMPHIGORY_SAMPLE_CD.cue").is_file()
+
+
+def test_the_version_read_from_the_dist_info_name_is_the_installed_one() -> None:
+    from importlib.metadata import version
+
+    from amphigory_cli.version import package_version
+
+    assert package_version() == version("amphigory")

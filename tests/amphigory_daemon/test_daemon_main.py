@@ -13,6 +13,7 @@ import pytest
 
 from amphigory_daemon.backends.base import DriveBackend, DriveEvent, EventSink
 from amphigory_daemon.main import Daemon
+from amphigory_protocol.checksum import Checksum
 from amphigory_protocol.disc import PublicIds
 
 DAEMON = "tester@host"
@@ -296,7 +297,7 @@ class FakeRipper:
         except asyncio.CancelledError:
             self.cancelled.append(name)
             raise
-        return Outcome(job.output_root / f"{name}.mkv", 2000, 60.0, "ab" * 32)
+        return Outcome(job.output_root / f"{name}.mkv", 2000, 60.0, Checksum("blake3", "ab" * 32))
 
 
 @dataclass(frozen=True)
@@ -312,7 +313,7 @@ class Outcome:
     path: Any
     size_bytes: int
     duration_seconds: float
-    sha256: str
+    checksum: Checksum
 
 
 def rip_params(drive_id: str, task_id: str, fingerprint: str, name: str) -> dict[str, Any]:
@@ -343,7 +344,8 @@ async def test_rip_queue_per_drive(backend: FakeBackend, identifier: Identifier,
         ripper.gates["a1"].set()
         await until(lambda: "a2" in ripper.started)
         done = next(d for e, _, d in client.events if e == "rip_completed")
-        assert done["task_id"] == "r1" and done["sha256"] == "ab" * 32 and done["track_number"] == 1
+        assert done["task_id"] == "r1" and done["track_number"] == 1
+        assert done["checksum"] == "blake3:" + "ab" * 32 and "sha256" not in done  # SHA-256 only when it is one
 
         assert await client.call("cancel", task_id="r2") == {"cancelled": True}
         await until(lambda: "a2" in ripper.cancelled)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import blake3
 import httpx
 import pytest
 from websockets.sync.client import connect
@@ -297,7 +298,8 @@ def check_ripped(stack: RipStack, api: httpx.Client, fingerprint: str, tasks: di
         assert task["result"]["size_bytes"] == path.stat().st_size
         assert tracks[number]["status"] == "ripped", tracks[number]
         assert tracks[number]["ripped_path"] == str(path)
-        assert tracks[number]["rip_sha256"] == task["result"]["sha256"]
+        assert tracks[number]["rip_checksum"] == task["result"]["checksum"]
+        assert task["result"]["checksum"] == "blake3:" + blake3.blake3(path.read_bytes()).hexdigest()
     assert no_partials(stack.ripped_dir) == []
 
 

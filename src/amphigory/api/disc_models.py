@@ -46,7 +46,8 @@ class StoredTrack(BaseModel):
     status: str = "pending"
     ripped_path: str | None = None
     rip_size_bytes: int | None = None
-    rip_sha256: str | None = None
+    rip_sha256: str | None = None  # set only for SHA-256 checksums (rips before BLAKE3); see rip_checksum
+    rip_checksum: str | None = None  # "blake3:<hex>" or "sha256:<hex>" (amphigory_protocol.checksum)
     rip_error: str | None = None
     rip_started_at: str | None = None
     ripped_at: str | None = None

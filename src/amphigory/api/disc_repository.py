@@ -32,6 +32,7 @@ from amphigory.api.disc_sql import (
     upsert_tracks,
 )
 from amphigory.database import Database, now
+from amphigory_protocol.checksum import Checksum
 from amphigory_protocol.disc import ScanResult
 
 __all__ = [
@@ -150,10 +151,16 @@ class DiscRepository:
         await self._set_track(fingerprint, number, status="ripping", rip_started_at=now(), rip_error=None)
 
     async def record_rip_completed(
-        self, fingerprint: str, number: int, path: str | None, size_bytes: int | None, sha256: str | None
+        self, fingerprint: str, number: int, path: str | None, size_bytes: int | None,
+        checksum: Checksum | str | None,
     ) -> None:
+        """A finished rip; ``checksum`` as `Checksum`, or a bare SHA-256 hex (how callers recorded it before)."""
+        if isinstance(checksum, str):
+            checksum = Checksum("sha256", checksum)
         await self._set_track(fingerprint, number, status="ripped", ripped_path=path, rip_size_bytes=size_bytes,
-                              rip_sha256=sha256, ripped_at=now(), rip_error=None)
+                              rip_sha256=None if checksum is None else checksum.sha256,
+                              rip_checksum=None if checksum is None else str(checksum), ripped_at=now(),
+                              rip_error=None)
 
     async def record_rip_failed(self, fingerprint: str, number: int, error: str | None) -> None:
         """A failed attempt (`error` None: a cancelled one, not a failure); a track that was ripped before stays

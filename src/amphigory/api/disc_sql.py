@@ -24,7 +24,7 @@ _TRACK_SCAN_COLUMNS = (
     "makemkv_title_index", "classification", "confidence", "duplicate_of",
 )
 _TRACK_RIP_COLUMNS = frozenset({
-    "status", "ripped_path", "rip_size_bytes", "rip_sha256", "rip_error", "rip_started_at", "ripped_at",
+    "status", "ripped_path", "rip_size_bytes", "rip_sha256", "rip_checksum", "rip_error", "rip_started_at", "ripped_at",
     "transcoded_path", "library_path", "library_note",
 })
 _JSON_TRACK_COLUMNS = ("audio", "subtitles", "source", "segment_map")

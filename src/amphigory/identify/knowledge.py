@@ -7,10 +7,10 @@ alternate. Each title gains `name`, `season` and `episode` (and `episode_end`) w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from amphigory.identify.result import Identification
-from amphigory_protocol.disc import Classification, ScanResult, Title
+from amphigory_protocol.disc import Classification, ScanResult, Title, TitleType
 
 
 def classified(scan: ScanResult, answer: Identification) -> list[Title]:
@@ -27,7 +27,8 @@ def classified(scan: ScanResult, answer: Identification) -> list[Title]:
         if info is not None and info.name:
             update["name"] = info.name
         if info is not None and info.type:
-            update["classification"] = Classification(type=info.type, confidence=1.0,
+            # the type is checked when the Classification is made (ValueError for one that is not a TitleType)
+            update["classification"] = Classification(type=cast(TitleType, info.type), confidence=1.0,
                                                       reason=f"named by {answer.source}")
         elif named_main and title.classification.type == "main_feature":
             update["classification"] = title.classification.model_copy(

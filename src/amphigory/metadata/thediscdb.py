@@ -130,9 +130,11 @@ def parse_disc(answer: Any, content_hash: str) -> DiscDbDisc | None:
     """The disc with `content_hash` in a `DISC_BY_CONTENT_HASH` answer; None when TheDiscDB does not know it."""
     if not isinstance(answer, dict):
         raise ParseError(SERVICE, "answer is not a GraphQL response")
-    if answer.get("errors"):
+    errors = answer.get("errors")
+    if errors:
+        listed = errors if isinstance(errors, list) else [errors]  # garbage: `"errors": true`
         raise ServiceError(SERVICE, "GraphQL errors: " + "; ".join(
-            str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in answer["errors"])[:300])
+            str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in listed)[:300])
     data = answer.get("data")
     connection = data.get("mediaItems") if isinstance(data, dict) else None
     if connection is None:

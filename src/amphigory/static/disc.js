@@ -15,7 +15,13 @@
   const countText = document.getElementById("selected-count");
   const drives = new Map(); // drive_id -> drive (from the feed)
 
-  function rows() { return [...form.querySelectorAll("tr[data-track]")]; }
+  // Folded duplicates wait in a <template> until opened (disc.html): their rows count, save and show status the
+  // same from there.
+  const deferred = form.querySelector("template.deferred-rows");
+  function rows() {
+    const waiting = deferred ? deferred.content.querySelectorAll("tr[data-track]") : [];
+    return [...form.querySelectorAll("tr[data-track]"), ...waiting];
+  }
   function checkbox(row) { return row.querySelector("input[type=checkbox]"); }
 
   function updateCount() {
@@ -219,6 +225,20 @@
     if (button) run(button, () => rerip(Number(button.dataset.track)), "Queuing…");
   });
   updateCount();
+
+  // Opening the duplicates moves their rows into the table a few dozen a frame, so the page never freezes.
+  const folded = deferred && deferred.closest("details");
+  if (folded) {
+    folded.addEventListener("toggle", () => {
+      const body = folded.querySelector("tbody");
+      const step = () => {
+        const batch = [...deferred.content.querySelectorAll("tr[data-track]")].slice(0, 40);
+        body.append(...batch);
+        if (batch.length) requestAnimationFrame(step);
+      };
+      if (folded.open) step();
+    });
+  }
 
   // -- deleting the disc's rips (confirmed in the page: no browser dialog) ------------------------------------------
 

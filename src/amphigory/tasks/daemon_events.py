@@ -17,6 +17,7 @@ from amphigory.api.disc_repository import DiscRepository
 from amphigory.library.ripped import drop_replaced_rip
 from amphigory.tasks.models import ACTIVE, ASSUMED_FAILURES, RipListener, ScanListener, TaskStatus
 from amphigory.tasks.records import TaskRecords
+from amphigory_protocol.checksum import event_checksum
 from amphigory_protocol.disc import ScanResult
 from amphigory_protocol.messages import Event, EventName
 
@@ -88,11 +89,13 @@ class TaskEvents:
     async def _rip_completed(self, daemon_id: str, event: Event) -> None:
         data = event.data
         task_id, fingerprint, number = data.get("task_id"), data.get("fingerprint"), data.get("track_number")
-        keys = ("path", "size_bytes", "duration_seconds", "sha256")
+        keys = ("path", "size_bytes", "duration_seconds", "sha256", "checksum")
         result = {k: data.get(k) for k in keys}
+        checksum = event_checksum(data)
+        result["checksum"] = None if checksum is None else str(checksum)
         if fingerprint and isinstance(number, int):
             await self.discs.record_rip_completed(fingerprint, number, data.get("path"), data.get("size_bytes"),
-                                                  data.get("sha256"))
+                                                  checksum)
             # Once per rip: a replayed event for a task already complete files nothing again.
             task = await self.records.get(task_id) if isinstance(task_id, str) else None
             if task is not None and isinstance(data.get("path"), str):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast, get_args
 from amphigory_daemon.daemon.handlers import fail
 from amphigory_daemon.daemon.slots import Context, Rip, Slot
 from amphigory_daemon.drive import DriveState, IllegalTransition
+from amphigory_protocol.checksum import checksum_fields
 from amphigory_protocol.disc import DiscType
 from amphigory_protocol.messages import EventName
 
@@ -145,7 +146,7 @@ async def _finish_rip(ctx: Context, slot: Slot, rip: Rip, outcome: Any) -> None:
             slot.drive.complete_rip()
         await ctx.emit(slot, EventName.RIP_COMPLETED, rip_data(
             rip, path=str(outcome.path), size_bytes=outcome.size_bytes,
-            duration_seconds=outcome.duration_seconds, sha256=outcome.sha256))
+            duration_seconds=outcome.duration_seconds, **checksum_fields(outcome.checksum)))
 
 
 async def rip_progress(ctx: Context, slot: Slot, rip: Rip, p: Any) -> None:

@@ -8,6 +8,7 @@ the index MakeMKV gives the drive's device in its DRV lines (``makemkvcon -r inf
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import stat
@@ -21,7 +22,7 @@ from amphigory_daemon.rip.native import default_ffmpeg, raise_for
 from amphigory_daemon.rip.output import OutputTarget
 from amphigory_daemon.rip.runner import run_tool
 from amphigory_daemon.rip.session import ProgressCallback, Reporter, make_watchdog, source_missing
-from amphigory_daemon.rip.verify import duration_matches, probe_duration, sha256_file
+from amphigory_daemon.rip.verify import duration_matches, file_checksum, probe_duration
 
 OUTPUT_FILE_ATTR = 27
 NO_DISC_QUERY = "disc:9999"
@@ -104,17 +105,17 @@ async def rip_makemkv(job: RipJob, on_progress: ProgressCallback | None, makemkv
     try:
         target.check_space(job.title.size_bytes)
         produced = await _run(job, makemkvcon, spec, index, target.partial, reporter)
-        duration = await probe_duration(job.ffmpeg or default_ffmpeg(), produced)
+        duration, checksum = await asyncio.gather(probe_duration(job.ffmpeg or default_ffmpeg(), produced),
+                                                  file_checksum(produced))
         expected = job.title.duration_seconds
         if duration is None or (expected > 0 and not duration_matches(expected, duration)):
             raise RipError("verify_failed", f"MakeMKV's file lasts {duration} s, the title {expected:.3f} s")
-        digest = await sha256_file(produced)
         size = produced.stat().st_size
         path = target.publish(produced)
     finally:
         target.discard()
     await reporter.finish()
-    return RipOutcome(path=path, size_bytes=size, duration_seconds=duration, sha256=digest)
+    return RipOutcome(path=path, size_bytes=size, duration_seconds=duration, checksum=checksum)
 
 
 async def _run(job: RipJob, makemkvcon: str, spec: str, index: int, folder: Path, reporter: Reporter) -> Path:

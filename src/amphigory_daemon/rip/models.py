@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from amphigory_protocol.checksum import Checksum
 from amphigory_protocol.disc import DiscType, Title
 
 BackendChoice = Literal["auto", "native", "makemkv"]
@@ -60,9 +61,14 @@ class RipProgress:
 
 @dataclass(frozen=True)
 class RipOutcome:
-    """The finished, verified file: its final path, size, probed duration and SHA-256 (hex)."""
+    """The finished, verified file: its final path, size, probed duration and checksum (BLAKE3)."""
 
     path: Path
     size_bytes: int
     duration_seconds: float
-    sha256: str
+    checksum: Checksum
+
+    @property
+    def sha256(self) -> str | None:
+        """The bare SHA-256 hex when the checksum is one (older rips); None for BLAKE3."""
+        return self.checksum.sha256

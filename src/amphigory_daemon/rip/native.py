@@ -4,6 +4,7 @@ and a checksum."""
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -36,7 +37,7 @@ from amphigory_daemon.rip.session import (
     make_watchdog,
     source_missing,
 )
-from amphigory_daemon.rip.verify import duration_matches, probe_duration, sha256_file
+from amphigory_daemon.rip.verify import duration_matches, file_checksum, probe_duration
 
 
 def default_ffmpeg() -> str:
@@ -148,15 +149,16 @@ async def rip_native(job: RipJob, on_progress: ProgressCallback | None) -> RipOu
                 await read_cd_track(job, track, reporter)
                 encode_from = GRAB_SHARE
             await _run_ffmpeg(ffmpeg, plan, target.partial, reporter, encode_from)
-            duration = await _verify(ffmpeg, plan, track, target.partial)
-            digest = await sha256_file(target.partial)
+            # the duration probe (a subprocess) and the checksum (worker threads) overlap
+            checked = asyncio.gather(_verify(ffmpeg, plan, track, target.partial), file_checksum(target.partial))
+            duration, checksum = await checked
             size = target.partial.stat().st_size
             path = target.publish()
         except BaseException:
             target.discard()
             raise
     await reporter.finish()
-    return RipOutcome(path=path, size_bytes=size, duration_seconds=duration, sha256=digest)
+    return RipOutcome(path=path, size_bytes=size, duration_seconds=duration, checksum=checksum)
 
 
 async def _run_ffmpeg(ffmpeg: str, plan: Plan, output: Path, reporter: Reporter, start: float = 0.0) -> None:

@@ -33,7 +33,6 @@ Confidence (0..1) says how sure each rule is; it is a ranking aid, not a calibra
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, get_args
@@ -57,7 +56,7 @@ THEDISCDB_LABELS = {
     "extra": "extra",
     "duplicate": "duplicate",
 }  # the scan contract's classification types
-_NAME_TYPES = (
+_NAME_TYPES: tuple[tuple[tuple[str, ...], TitleType], ...] = (
     (("trailer", "teaser", "tv spot", "tv spots"), "trailer"),
     (("deleted", "extended scene"), "deleted_scene"),
     (("behind the scenes", "making of", "making-of"), "behind_the_scenes"),
@@ -93,7 +92,7 @@ class Classification:
     """The verdict for one title; ``duplicate_of`` names the kept title a duplicate repeats."""
 
     number: int
-    type: str
+    type: TitleType
     confidence: float
     duplicate_of: int | None = None
 
@@ -177,7 +176,7 @@ def _episodes(titles: Sequence[TitleFacts]) -> set[int]:
             best = group
     if len(best) < 3:
         return set()
-    median = statistics.median(t.duration_seconds for t in best)
+    median = _median([t.duration_seconds for t in best])
     group = [t for t in mid if 0.8 * median <= t.duration_seconds <= 1.3 * median]
     if len(group) < 3 or any(t.duration_seconds > 1.6 * median for t in titles):
         return set()
@@ -185,7 +184,14 @@ def _episodes(titles: Sequence[TitleFacts]) -> set[int]:
     return {t.number for t in group} | {t.number for t in halves}
 
 
-def _by_name(name: str | None) -> str | None:
+def _median(values: Sequence[float]) -> float:
+    """statistics.median, without importing statistics (decimal, fractions, random: a tenth of a scan's start-up)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _by_name(name: str | None) -> TitleType | None:
     lowered = (name or "").lower()
     return next((kind for words, kind in _NAME_TYPES if any(w in lowered for w in words)), None)
 

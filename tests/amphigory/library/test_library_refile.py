@@ -201,7 +201,7 @@ async def test_a_rerip_under_a_new_name_removes_the_rip_it_replaced(
         event = Event(event=EventName.RIP_COMPLETED, daemon_id=DAEMON, drive_id=DRIVE, seq=99,
                       data={"task_id": "rerip", "fingerprint": scan.fingerprint, "track_number": 3,
                             "path": str(new), "size_bytes": rip.size_bytes, "duration_seconds": 10.0,
-                            "sha256": rip.sha256})
+                            "checksum": str(rip.checksum)})
         await app.tasks.on_event(DAEMON, event)
 
         assert not old.exists() and new.exists()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from amphigory.metadata.coverart import parse_front
@@ -34,7 +35,8 @@ PARSERS: list[Callable[[Any], Any]] = [
 
 
 @pytest.mark.parametrize("parser", PARSERS)
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=int(os.environ.get("AMPHIGORY_FUZZ_EXAMPLES", "60")), deadline=None)
+@example(data={"errors": True})
 @given(data=JSON)
 def test_garbage_is_an_answer_or_a_service_error(parser: Callable[[Any], Any], data: Any) -> None:
     try:
