@@ -65,12 +65,17 @@ class WebappSettings:
     plex_section: int | None = None
     jellyfin_url: str | None = None
     jellyfin_api_key: str | None = None
-    # The library's root folder (default <data_dir>/library) and the transcoder's preset ("auto": by source).
+    # The library's root folder (default <data_dir>/library).
     library: Path | None = None
-    transcode_preset: str = "auto"
     # The job queue: "sqlite" (a file in the data folder) or "redis://host:port/db"; local workers to run.
     queue: str = "sqlite"
     workers: int = 1
+    # How a transcode is made: `auto` (a preset by source) / a HandBrake preset / an exported JSON preset's name
+    # (<data-dir>/presets/*.json); the audio and subtitle languages kept (empty: all).
+    transcode_preset: str = "auto"
+    transcode_languages: tuple[str, ...] = ()
+    # A job whose worker says nothing for this long runs again on another worker.
+    worker_timeout: float = 30.0
 
     @property
     def database_path(self) -> Path:
@@ -83,6 +88,10 @@ class WebappSettings:
     @property
     def library_dir(self) -> Path:
         return self.library if self.library is not None else self.data_dir / "library"
+
+    @property
+    def presets_dir(self) -> Path:
+        return self.data_dir / "presets"
 
     def on_insert_for(self, drive_id: str) -> OnInsert:
         """The on-insert rule of one drive: its own, else the global one."""

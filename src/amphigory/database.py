@@ -169,15 +169,33 @@ _V_SETTINGS = (
         OR EXISTS (SELECT 1 FROM tracks t WHERE t.disc_id = discs.id AND t.library_path IS NOT NULL))""",
 )
 
-# MIGRATIONS[n] takes the schema from version n to n + 1.
 # Version 5: successful metadata look-ups (amphigory.metadata.cache), so a disc is looked up once.
 _V_METADATA_CACHE = (
     "CREATE TABLE metadata_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, stored_at REAL NOT NULL)",
 )
 
+# The job queue (amphigory.jobs): the webapp's record of each filing/transcoding job on the queue engine. `attempt`
+# counts its runs (a job whose worker went silent runs again as the next attempt), `lease` is the current
+# attempt's claim by one worker (a result is accepted once, for the current lease), `state` is queued, claimed or
+# done (its result accepted, or cancelled).
+_QUEUE_JOBS = (
+    """CREATE TABLE jobs (
+        task_id TEXT PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+        attempt INTEGER NOT NULL DEFAULT 1,
+        state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'claimed', 'done')),
+        lease TEXT,
+        worker TEXT,
+        spec TEXT NOT NULL DEFAULT '{}',
+        enqueued_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX jobs_state ON jobs (state)",
+)
+
+# MIGRATIONS[n] takes the schema from version n to n + 1.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V_METADATA_CACHE, 5: _RIPS_ALBUM_ARTIST, 6: RIP_CHECKSUM_MIGRATION,
-    7: _V_SETTINGS,
+    7: _V_SETTINGS, 8: _QUEUE_JOBS,
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1
 

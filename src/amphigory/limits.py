@@ -9,7 +9,7 @@ limit, so a 50 MB body never reaches the JSON parser or memory.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import Request
@@ -35,17 +35,17 @@ class BodyTooLarge(HTTPException):
 
 
 class BodyLimit:
-    """Refuse request bodies over `max_bytes` with 413; paths under `exempt_prefixes` (streamed uploads) are not
-    limited here."""
+    """Refuse request bodies over `max_bytes` with 413; requests `exempt` picks (streamed uploads) are not limited
+    here."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES, exempt_prefixes: Iterable[str] = ()) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES,
+                 exempt: Callable[[str, str], bool] = lambda method, path: False) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.exempt_prefixes = tuple(exempt_prefixes)
+        self.exempt = exempt  # (method, path) -> True for a streamed upload its own route limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = str(scope.get("path", ""))
-        if scope["type"] != "http" or any(path.startswith(prefix) for prefix in self.exempt_prefixes):
+        if scope["type"] != "http" or self.exempt(str(scope.get("method", "")), str(scope.get("path", ""))):
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)

@@ -35,6 +35,11 @@ from amphigory.database import Database
 from amphigory.handsfree import wiring as handsfree_wiring
 from amphigory.identify.identifier import Identifier
 from amphigory.identify.service import IdentificationService
+from amphigory.jobs import api as jobs_api
+from amphigory.jobs.api import is_result_upload
+from amphigory.jobs.local import LocalWorkers, loopback_url
+from amphigory.jobs.presets import recipe
+from amphigory.jobs.service import JobService
 from amphigory.library.filing import Filer
 from amphigory.limits import BodyLimit, validation_error_handler
 from amphigory.metadata.cache import SqliteCache
@@ -44,6 +49,7 @@ from amphigory.tasks import TaskProblem, TaskService
 from amphigory.websocket import ConnectionManager
 from amphigory.websocket import manager as default_manager
 from amphigory.websocket import router as websocket_router
+from amphigory_worker.transcode import Recipe
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +86,17 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
                 service.add_scan_listener(identifying.on_scan_stored)
                 await identifying.start()
             stack.push_async_callback(identifying.stop)
-            filer = Filer(service, repository, current.library_dir, current.transcode,
-                          keep_ripped=current.keep_ripped)
+            local = (LocalWorkers(current.workers, current.queue, loopback_url(current.host, current.port),
+                                  current.token, current.data_dir) if current.workers > 0 else None)
+            jobs = JobService(db, service, current.queue, current.data_dir, current.worker_timeout, local)
+            app.state.jobs = jobs
+
+            def current_recipe() -> Recipe:  # the settings page's preset and languages apply to the next job
+                now: WebappSettings = app.state.settings
+                return recipe(now.transcode_preset, now.transcode_languages, now.presets_dir)
+
+            filer = Filer(service, repository, current.library_dir, current.transcode, jobs=jobs,
+                          recipe=current_recipe, keep_ripped=current.keep_ripped)
             filer.cover_for = identifying.front_cover
             app.state.filer = filer
             await filer.start()
@@ -108,6 +123,8 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
     app.include_router(identification.router)
     app.include_router(library.router)
     app.include_router(tasks.router)
+    app.include_router(jobs_api.router)
+    app.include_router(jobs_api.workers_router)
     app.include_router(manage.router)
     app.include_router(health.router)
     app.include_router(handsfree.router)
@@ -124,7 +141,8 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
 
     app.add_api_route("/login", login_route, methods=["GET", "POST"], include_in_schema=False)
     app.add_middleware(BrowserAuth, token=current_token)
-    app.add_middleware(BodyLimit)  # outermost: a huge body is refused before anything reads it
+    # Outermost: a huge body is refused before anything reads it; a worker's result upload streams to disk instead.
+    app.add_middleware(BodyLimit, exempt=is_result_upload)
     return app
 
 

@@ -1,6 +1,6 @@
-"""The `amphigory` command: serve (webapp), daemon, demo (both), scan and identify (one disc, printed), rip,
-doctor (what this machine has), install-service (start at boot). Each command imports its own modules only when it
-runs.
+"""The `amphigory` command: serve (webapp), daemon, worker (filing and transcoding jobs), demo (webapp + daemon),
+scan and identify (one disc, printed), rip, doctor (what this machine has), install-service (start at boot). Each
+command imports its own modules only when it runs.
 
 Start-up matters for the one-shot commands (`scan` and `--version` are meant to answer in well under 100 ms): the
 settings of every option (amphigory_cli.settings, with the webapp's and the daemon's config) are loaded only for the
@@ -18,7 +18,7 @@ from amphigory_cli.version import VersionAction
 
 SERVICES = ("serve", "daemon", "worker")
 # Commands whose options live in amphigory_cli.settings; the others never import it.
-_SETTINGS_COMMANDS = frozenset({"serve", "daemon", "identify", "doctor"})
+_SETTINGS_COMMANDS = frozenset({"serve", "daemon", "worker", "identify", "doctor"})
 
 
 def build_parser(with_settings: bool = True) -> argparse.ArgumentParser:
@@ -30,10 +30,12 @@ def build_parser(with_settings: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True,
-                                metavar="{serve,daemon,demo,scan,identify,rip,doctor,install-service}")
+                                metavar="{serve,daemon,worker,demo,scan,identify,rip,doctor,install-service}")
 
     serve = sub.add_parser("serve", help="run the webapp (HTTP API, pages, daemon socket)")
     daemon = sub.add_parser("daemon", help="run a drive daemon that connects to the webapp")
+
+    worker = sub.add_parser("worker", help="run filing and transcoding jobs from the queue for a webapp (any machine)")
 
     demo = sub.add_parser(
         "demo", help="run webapp + daemon with image drives holding the sample discs (SQLite in ./demo-data)"
@@ -66,6 +68,7 @@ def build_parser(with_settings: bool = True) -> argparse.ArgumentParser:
 
         cfg.add_options(serve, cfg.SERVE_OPTIONS)
         cfg.add_options(daemon, cfg.DAEMON_OPTIONS)
+        cfg.add_options(worker, cfg.WORKER_OPTIONS)
         cfg.add_options(identify, cfg.IDENTIFY_OPTIONS)
         cfg.add_options(doctor, cfg.DOCTOR_OPTIONS)
 
@@ -111,6 +114,15 @@ def _run(args: argparse.Namespace) -> int:
         from amphigory_cli.daemon import run_daemon
 
         return run_daemon(cfg.daemon_settings(args))
+    if args.command == "worker":
+        from amphigory_worker.main import run_worker
+
+        try:
+            settings = cfg.worker_settings(args)
+        except ValueError as exc:
+            print(f"amphigory worker: {exc}", file=sys.stderr)
+            return 2
+        return run_worker(settings)
     if args.command == "demo":
         from amphigory_cli.demo import run_demo
 

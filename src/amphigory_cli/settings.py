@@ -28,7 +28,9 @@ from amphigory.config import (
     WebappSettings,
 )
 from amphigory_cli import config_file
+from amphigory_cli.token_file import read_token
 from amphigory_daemon.config import DaemonSettings, default_daemon_id
+from amphigory_worker.settings import WorkerSettings
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,32 @@ def worker_count(text: str) -> int:
 def queue_url(text: str) -> str:
     """`sqlite` (a file in the data folder) or `redis://host:port/db`."""
     value = text.strip()
-    if value != "sqlite" and not value.startswith(("redis://", "rediss://", "unix://")):
-        raise ValueError(f"not a queue (sqlite or redis://host:port/db): {text!r}")
+    if value != "sqlite" and not value.startswith(("sqlite:///", "redis://", "rediss://", "unix://")):
+        raise ValueError(f"not a queue (sqlite, sqlite:///path or redis://host:port/db): {text!r}")
+    return value
+
+
+def languages(text: str) -> tuple[str, ...]:
+    """ISO 639-2 codes separated by commas or spaces (`eng,fre`); empty: every language."""
+    codes = tuple(c for c in text.replace(",", " ").lower().split() if c)
+    bad = [c for c in codes if not (c.isascii() and c.isalpha() and 2 <= len(c) <= 3)]
+    if bad:
+        raise ValueError(f"not ISO 639 language codes: {bad}")
+    return codes
+
+
+def positive_seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError(f"not a number of seconds > 0: {text!r}")
+    return value
+
+
+def preset_name(text: str) -> str:
+    """`auto` (by source), a HandBrake preset name, or an exported JSON preset's name or file name."""
+    value = text.strip()
+    if not value or len(value) > 200 or any(c in value for c in "/\\\0"):
+        raise ValueError(f"not a preset name: {text!r}")
     return value
 
 
@@ -126,13 +152,6 @@ def section_id(text: str) -> int:
     value = int(text)
     if value < 1:
         raise ValueError(f"not a Plex library section id (1 or more): {text!r}")
-    return value
-
-
-def preset_name(text: str) -> str:
-    value = text.strip()
-    if len(value) > 200 or any(ord(c) < 32 for c in value):
-        raise ValueError("not a preset name (one line, at most 200 characters)")
     return value
 
 
@@ -190,17 +209,31 @@ JELLYFIN_URL = Option("jellyfin_url", "Jellyfin server told about new folders af
                       None, http_url)
 JELLYFIN_API_KEY = Option("jellyfin_api_key", "Jellyfin API key (a secret)")
 LIBRARY = Option("library", "the library folder (default <data-dir>/library)", None, folder)
-TRANSCODE_PRESET = Option("transcode_preset", "the transcoder's preset: auto (by source) or a HandBrake preset name",
-                          "auto", preset_name)
 HANDSFREE_OPTIONS = (ON_INSERT, AUTO_RIP_DELAY, EJECT_WHEN_DONE, NOTIFY, DRIVE_ON_INSERT, PLEX_URL, PLEX_TOKEN,
                      PLEX_SECTION, JELLYFIN_URL, JELLYFIN_API_KEY)
 
 # The job queue and its workers (DESIGN.md "Transcode workers and the queue").
 QUEUE = Option("queue", "job queue: sqlite (in the data folder) or redis://host:port/db", "sqlite", queue_url)
 WORKERS = Option("workers", "local workers running filing and transcoding jobs (0 for none)", 1, worker_count)
+TRANSCODE_PRESET = Option(
+    "transcode_preset", "auto (by source: DVD, Blu-ray, UHD with HDR kept), a HandBrake preset name, or the name of "
+    "a JSON preset exported from HandBrake into <data-dir>/presets/", "auto", preset_name)
+TRANSCODE_LANGUAGES = Option("transcode_languages", "audio and subtitle languages a transcode keeps (ISO 639-2, "
+                             "e.g. eng,fre; empty: all)", "", languages)
+WORKER_TIMEOUT = Option("worker_timeout", "seconds without a report after which a worker's job runs again elsewhere",
+                        30.0, positive_seconds)
+QUEUE_WORKER = Option("queue", "job queue: sqlite (in --data-dir), sqlite:///path/queue.db or redis://host:port/db",
+                      "sqlite", queue_url)
+WORKER_WEBAPP_URL = Option("webapp_url", "the webapp: http://host:port (its ws://host:port/ws form is accepted)",
+                           f"http://127.0.0.1:{DEFAULT_PORT}")
+WORKER_DATA_DIR = Option("data_dir", "data folder: the SQLite queue (queue.db, when --queue sqlite), the token "
+                         "(daemon-token, when there is no --token) and worker-jobs/ (rips fetched, transcodes being "
+                         "made) (default: the per-user data folder, as serve's)")
+CONCURRENCY = Option("concurrency", "jobs this worker runs at once", 1, worker_count)
 
-SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN, AUTO_SCAN, TRANSCODE, TRANSCODE_PRESET, LIBRARY, KEEP_RIPPED,
-                 *METADATA_OPTIONS, *HANDSFREE_OPTIONS, QUEUE, WORKERS, CONFIG)
+SERVE_OPTIONS = (HOST, PORT, DATA_DIR, TOKEN, AUTO_SCAN, TRANSCODE, TRANSCODE_PRESET, TRANSCODE_LANGUAGES, LIBRARY,
+                 KEEP_RIPPED, *METADATA_OPTIONS, *HANDSFREE_OPTIONS, QUEUE, WORKERS, WORKER_TIMEOUT, CONFIG)
+WORKER_OPTIONS = (QUEUE_WORKER, WORKER_WEBAPP_URL, TOKEN, WORKER_DATA_DIR, CONCURRENCY, CONFIG)
 DAEMON_OPTIONS = (WEBAPP_URL, TOKEN, IMAGE_DRIVE, DAEMON_ID, BACKEND, DATA_DIR, OUTPUT_DIR, CONFIG)
 # The daemon's view of things doctor checks: its data folder, and the webapp it would connect to with its token.
 DOCTOR_OPTIONS = (WEBAPP_URL, TOKEN, DATA_DIR, CONFIG)
@@ -210,7 +243,7 @@ IDENTIFY_OPTIONS = (*METADATA_OPTIONS, CONFIG)
 FILE_OPTIONS: dict[str, tuple[str, ...]] = {
     command: tuple(o.name for o in options if o is not CONFIG)
     for command, options in (("serve", SERVE_OPTIONS), ("daemon", DAEMON_OPTIONS), ("identify", IDENTIFY_OPTIONS),
-                             ("worker", (WEBAPP_URL, TOKEN, DATA_DIR, QUEUE)))
+                             ("worker", WORKER_OPTIONS))
 }
 
 
@@ -291,7 +324,8 @@ def webapp_settings(args: argparse.Namespace, env: Mapping[str, str] = os.enviro
                           on_insert=on_insert_mode(str(v["on_insert"])),
                           auto_rip_delay=float(v["auto_rip_delay"]), eject_when_done=bool(v["eject_when_done"]),
                           notify=tuple(v["notify"]), queue=queue_url(str(v["queue"])), workers=int(v["workers"]),
-                          **handsfree_settings(v))
+                          transcode_languages=_languages(v["transcode_languages"]),
+                          worker_timeout=float(v["worker_timeout"]), **handsfree_settings(v))
 
 
 def handsfree_settings(v: Mapping[str, Any]) -> dict[str, Any]:
@@ -301,8 +335,24 @@ def handsfree_settings(v: Mapping[str, Any]) -> dict[str, Any]:
         "plex_url": v["plex_url"], "plex_token": v["plex_token"] or None, "plex_section": v["plex_section"],
         "jellyfin_url": v["jellyfin_url"], "jellyfin_api_key": v["jellyfin_api_key"] or None,
         "library": Path(v["library"]) if v["library"] else None,
-        "transcode_preset": v["transcode_preset"] or "auto",
+        "transcode_preset": preset_name(str(v["transcode_preset"] or "auto")),
     }
+
+
+def _languages(value: Any) -> tuple[str, ...]:
+    return tuple(value) if isinstance(value, tuple) else languages(str(value))
+
+
+def worker_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> WorkerSettings:
+    """`amphigory worker`'s settings; `ValueError` without a token (a worker must present one)."""
+    v = resolve(args, WORKER_OPTIONS, env, file_settings("worker", args, env))
+    folder = data_dir(v)
+    token = v["token"] or read_token(folder)
+    if not token:
+        raise ValueError("a worker needs the webapp's token (--token, AMPHIGORY_TOKEN, or daemon-token in its "
+                         "--data-dir)")
+    return WorkerSettings(queue=queue_url(str(v["queue"])), webapp_url=str(v["webapp_url"]), token=str(token),
+                          data_dir=folder, concurrency=max(1, int(v["concurrency"])))
 
 
 def metadata_settings(values: Mapping[str, Any]) -> MetadataSettings:

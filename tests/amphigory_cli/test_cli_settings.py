@@ -63,7 +63,32 @@ def test_bad_port_is_a_clear_error() -> None:
         _parse("serve", "--port", "not-a-number")
 
 
-@pytest.mark.parametrize("option", sorted({o.flag for o in (*cfg.SERVE_OPTIONS, *cfg.DAEMON_OPTIONS)}))
+def test_job_queue_and_transcode_settings() -> None:
+    s = cfg.webapp_settings(_parse("serve", "--transcode-preset", "HQ 1080p30 Surround", "--transcode-languages",
+                                   "eng, FRE", "--worker-timeout", "5", "--queue", "redis://q:6379/1"), env={})
+    assert (s.transcode_preset, s.transcode_languages, s.worker_timeout, s.queue) == (
+        "HQ 1080p30 Surround", ("eng", "fre"), 5.0, "redis://q:6379/1")
+    default = cfg.webapp_settings(_parse("serve"), env={"AMPHIGORY_TRANSCODE_LANGUAGES": "jpn"})
+    assert (default.transcode_preset, default.transcode_languages, default.workers) == ("auto", ("jpn",), 1)
+    for bad in (["--transcode-preset", "../etc/passwd"], ["--transcode-languages", "english!"],
+                ["--worker-timeout", "0"], ["--queue", "postgres://x"]):
+        with pytest.raises(SystemExit):
+            _parse("serve", *bad)
+
+
+def test_worker_settings_need_a_token_and_take_the_webapps_ws_url_too(tmp_path: Path) -> None:
+    w = cfg.worker_settings(_parse("worker", "--webapp-url", "ws://h:6199/ws", "--concurrency", "2", "--data-dir",
+                                   str(tmp_path)),
+                            env={"AMPHIGORY_TOKEN": "secret", "AMPHIGORY_QUEUE": "redis://h:6379/0"})
+    assert (w.webapp_url, w.token, w.queue, w.concurrency) == ("ws://h:6199/ws", "secret", "redis://h:6379/0", 2)
+    with pytest.raises(ValueError, match="token"):
+        cfg.worker_settings(_parse("worker", "--data-dir", str(tmp_path)), env={})
+    (tmp_path / "daemon-token").write_text("from-the-file\n")  # a worker on the webapp's machine
+    assert cfg.worker_settings(_parse("worker", "--data-dir", str(tmp_path)), env={}).token == "from-the-file"
+
+
+@pytest.mark.parametrize("option", sorted({o.flag for o in (*cfg.SERVE_OPTIONS, *cfg.DAEMON_OPTIONS,
+                                                            *cfg.WORKER_OPTIONS)}))
 def test_every_option_is_in_the_readme(option: str) -> None:
     assert option in README.read_text(), f"{option} is not documented in README.md"
 

@@ -1,19 +1,21 @@
-"""Filing: a finished rip goes into the library under its Plex/Jellyfin name, as a `file` task the webapp runs.
+"""Filing: a finished rip goes into the library under its Plex/Jellyfin name, as a `file` task run as a job.
 
 When a rip completes (`TaskService` rip listener) or a person asks (`POST /api/discs/{fp}/tracks/{n}/file`), the
 `Filer` checks that the ripped file is reachable from here (a daemon on another machine without shared storage
 writes paths this machine cannot open: then nothing is filed and the track gets a note saying why), then creates a
-`file` task and runs it in the background, one at a time:
+`file` task and submits it to the job queue (`amphigory.jobs`). A worker (local or elsewhere) takes it:
 
-- without transcoding, the ripped file is hard-linked into the library (no space used, and the daemon's file
-  stays where it was: `ripped/` is its record, and the track can be filed again later), or copied when a link is
-  not possible (another file system);
-- with transcoding, HandBrakeCLI or ffmpeg writes a new file, with progress pushed as task progress.
+- without transcoding the worker has nothing to do and says so; the ripped file is hard-linked into the library
+  (no space used, and the daemon's file stays where it was: `ripped/` is its record, and the track can be filed
+  again later), or copied when a link is not possible (another file system);
+- with transcoding, the worker runs HandBrakeCLI or ffmpeg (reading the rip directly or streaming it from here),
+  reports progress, and uploads its result into the staging folder.
 
-Everything is first written under a hidden staging folder in the library root (`.amphigory-staging`, same file
-system) and then linked to its final name, which never overwrites: a taken name gets ` (2)`. A failure or a cancel
-removes the staged file and any folder it created, so nothing half-written is left in the library. Filing a track
-again (its name changed) puts it at the new path and removes the old file.
+Only this process writes the library (`place`): everything is first under a hidden staging folder in the library
+root (`.amphigory-staging`, same file system) and then linked to its final name, which never overwrites: a taken
+name gets ` (2)`. A failure or a cancel removes the staged file and any folder it created, so nothing half-written
+is left in the library; staging files of a filing that died with the webapp are swept when it starts. Filing a
+track again (its name changed) puts it at the new path and removes the old file.
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ import logging
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from amphigory.api.disc_repository import DiscRepository, StoredDisc, StoredTrack
 from amphigory.handsfree.hold import ensure_named
-from amphigory.library import transcode
+from amphigory.jobs.service import JobService
 from amphigory.library.naming import (
     MEDIA_EXTENSIONS,
     DiscInfo,
@@ -43,8 +45,8 @@ from amphigory.library.naming import (
 )
 from amphigory.library.refile import filing_source, inside, refile_renamed, release_ripped
 from amphigory.library.tags import CoverSource, album_artist, tag_for_library
-from amphigory.library.transcode import TranscodeError, TranscodeMode
 from amphigory.tasks import Task, TaskProblem, TaskService
+from amphigory_worker.transcode import Recipe, TranscodeError, TranscodeMode
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,7 @@ class FilingError(Exception):
 
 @dataclass
 class _Progress:
-    """The latest percent of a running filing, read by the ticker that pushes it to the task."""
+    """The latest percent of a copy, pushed to the task by `place`."""
 
     percent: float = 0.0
 
@@ -89,22 +91,26 @@ class _Undo:
 
 
 class Filer:
-    """Files ripped tracks into `library_dir` (see the module docstring); the `TaskService`'s `LocalRunner`."""
+    """Files ripped tracks into `library_dir` (see the module docstring); the `TaskService`'s `LocalRunner` and the
+    `JobService`'s `Placer`."""
 
     cover_for: CoverSource | None = None  # a CD's front cover, for its FLACs' tags (amphigory.library.tags)
 
     def __init__(
         self, tasks: TaskService, discs: DiscRepository, library_dir: Path, mode: TranscodeMode = "none",
-        progress_interval: float = 0.5, keep_ripped: bool = True,
+        progress_interval: float = 0.5, jobs: JobService | None = None, recipe: Callable[[], Recipe] = Recipe,
+        keep_ripped: bool = True,
     ) -> None:
         self.tasks = tasks
         self.discs = discs
         self.library_dir = library_dir
         self.mode = mode
+        self.recipe = recipe  # read at each filing: a preset dropped into the presets folder applies at once
+        # How often a worker reports (its heartbeat); tests make it short.
         self.progress_interval = progress_interval
         self.keep_ripped = keep_ripped  # False: a rip safely in the library is removed (amphigory.library.refile)
-        self._jobs: dict[str, asyncio.Task[None]] = {}
-        self._one_at_a_time = asyncio.Lock()
+        self.jobs = jobs
+        self._placing = asyncio.Lock()
 
     @property
     def staging(self) -> Path:
@@ -112,17 +118,15 @@ class Filer:
 
     async def start(self) -> None:
         """Take over filing for the task service; staged files a previous run left behind are removed."""
-        shutil.rmtree(self.staging, ignore_errors=True)
+        await asyncio.to_thread(sweep_staging, self.staging)
         self.tasks.add_rip_listener(self.on_ripped)
         self.tasks.local = self
+        if self.jobs is not None:
+            await self.jobs.start(self)
 
     async def stop(self) -> None:
-        jobs = list(self._jobs.values())
-        for job in jobs:
-            job.cancel()
-        for job in jobs:
-            with contextlib.suppress(asyncio.CancelledError):
-                await job
+        if self.jobs is not None:
+            await self.jobs.stop()
 
     # -- entry points ----------------------------------------------------------------------------------------
 
@@ -137,82 +141,92 @@ class Filer:
         return {"task_id": task.id}
 
     async def file(self, fingerprint: str, number: int, drive_id: str = "", retry_of: str | None = None) -> Task:
-        """Start filing one ripped track (a queued `file` task); `TaskProblem` when it cannot be filed."""
+        """Start filing one ripped track (a queued `file` task, its job on the queue); `TaskProblem` when it
+        cannot be filed."""
         disc = await self.discs.get(fingerprint)
         track = disc.track(number) if disc is not None else None
         if disc is None or track is None:
             raise TaskProblem("unknown_track", f"no track {number} on disc {fingerprint}")
         ensure_named(disc)  # never filed under a guessed name: held in ripped/ until a person names it
+        if self.jobs is None:
+            raise TaskProblem("no_queue", "this webapp has no job queue to file with")
         source = filing_source(track, self.library_dir)
         params = {"source": str(source), "transcode": self.mode}
         task = await self.tasks.create_local("file", drive_id, fingerprint, number, params, retry_of)
-        job = asyncio.ensure_future(self._run(task, source))
-        self._jobs[task.id] = job
-        job.add_done_callback(lambda _: self._jobs.pop(task.id, None))
+        # audio is never transcoded, nor a source that is the library's own copy (the rip was released)
+        mode = self.mode if source.suffix.lower() not in _AUDIO and not inside(source, self.library_dir) else "none"
+        spec = {"kind": "file", "transcode": mode, "recipe": asdict(self.recipe()),
+                "source": {"path": str(source), "size": source.stat().st_size, "suffix": source.suffix.lower()},
+                "height": track.video.height if track.video is not None else None,
+                "duration": track.duration_seconds, "output_suffix": ".mkv"}
+        await self.jobs.submit(task, spec)
         return task
 
     async def cancel(self, task_id: str) -> None:
-        job = self._jobs.get(task_id)
-        if job is not None:
-            job.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await job
+        if self.jobs is not None:
+            await self.jobs.cancel(task_id)
 
     async def retry(self, task: Task) -> Task:
         if task.fingerprint is None or task.track_number is None:
             raise TaskProblem("not_retryable", f"task {task.id} names no track")
         return await self.file(task.fingerprint, task.track_number, task.drive_id, retry_of=task.id)
 
-    # -- the work --------------------------------------------------------------------------------------------
+    # -- the library's side of a job ---------------------------------------------------------------------------
 
-    async def _run(self, task: Task, source: Path) -> None:
-        async with self._one_at_a_time:
-            progress = _Progress()
-            await self.tasks.local_progress(task.id, 0)
-            ticker = asyncio.ensure_future(self._tick(task.id, progress))
-            try:
-                result = await self._file(task, source, progress)
-            except Exception as exc:
-                code, message = _failure(exc)
-                assert task.fingerprint is not None and task.track_number is not None
-                await self.discs.record_library_note(task.fingerprint, task.track_number, message)
-                await self.tasks.local_finish(task.id, "failed", error=message, error_code=code)
-                return
-            finally:
-                ticker.cancel()
-            await asyncio.wait([ticker])  # no progress push of the ticker can land after the task's end
+    async def give_up(self, task: Task, code: str, message: str) -> None:
+        """The job failed: the track notes why and the task fails."""
+        assert task.fingerprint is not None and task.track_number is not None
+        text = message if message.startswith("filing failed") else f"filing failed: {message}"
+        await self.discs.record_library_note(task.fingerprint, task.track_number, text)
+        await self.tasks.local_finish(task.id, "failed", error=text, error_code=code)
+
+    async def place(self, task: Task, staged: Path | None, transcoded: bool, method: str,
+                    notes: list[str]) -> dict[str, Any]:
+        """File a job's result: `staged` (a worker's transcode, in the staging folder) or, with None, the rip
+        itself; the task's result. A failure is noted on the track, fails the task, and is raised."""
+        try:
+            async with self._placing:
+                result = await self._file(task, staged, transcoded, method, notes)
             if not self.keep_ripped:
                 assert task.fingerprint is not None and task.track_number is not None
-                kept = await release_ripped(self.discs, task.fingerprint, task.track_number, source,
-                                            Path(result["path"]), result["transcoded"], self.library_dir)
+                kept = await release_ripped(self.discs, task.fingerprint, task.track_number,
+                                            Path(str(task.params["source"])), Path(result["path"]),
+                                            result["transcoded"], self.library_dir)
                 result["ripped"] = "kept: " + kept if kept else "removed"
             # a rename while this ran: the disc's files follow the new names into its one folder
             for move in await refile_renamed(self.discs, self.library_dir, task.fingerprint or ""):
                 if move.number == task.track_number and move.new:
                     result["path"] = move.new
                     result["library_path"] = Path(move.new).relative_to(self.library_dir).as_posix()
-            await self.tasks.local_finish(task.id, "complete", result=result)
+            return result
+        except Exception as exc:
+            code, message = _failure(exc)
+            await self.give_up(task, code, message)
+            raise
 
-    async def _tick(self, task_id: str, progress: _Progress) -> None:
-        """Push the latest percent every `progress_interval` seconds while the filing runs."""
-        while True:
-            await asyncio.sleep(self.progress_interval)
-            await self.tasks.local_progress(task_id, int(progress.percent))
-
-    async def _file(self, task: Task, source: Path, progress: _Progress) -> dict[str, Any]:
+    async def _file(self, task: Task, given: Path | None, transcoded: bool, method: str,
+                    notes: list[str]) -> dict[str, Any]:
         assert task.fingerprint is not None and task.track_number is not None
         disc = await self.discs.get(task.fingerprint)
         track = disc.track(task.track_number) if disc is not None else None
         if disc is None or track is None:
             raise FilingError("unknown_track", f"track {task.track_number} of {task.fingerprint} is gone")
+        source = Path(str(task.params["source"]))
         scan = await self.discs.scan_result(task.fingerprint)
-        relative = relative_path(disc, track, source.suffix, album_artist(disc, scan.artist if scan else None),
+        suffix = ".mkv" if transcoded else source.suffix
+        relative = relative_path(disc, track, suffix, album_artist(disc, scan.artist if scan else None),
                                  _scan_names(scan) if scan else {})
         if not is_safe_relative(relative):  # cannot happen (every part is a safe_name); never trust it blindly
             raise FilingError("unsafe_name", f"refusing library path {relative}")
         undo = _Undo()
         try:
-            staged, transcoded, method, notes = await self._stage(task, source, progress, undo)
+            if given is None:
+                staged = self.staging / f"{task.id}{source.suffix.lower()}"
+                await asyncio.to_thread(self.staging.mkdir, parents=True, exist_ok=True)
+                undo.files.append(staged)
+                method = await asyncio.to_thread(_link_or_copy, source, staged, _Progress())
+            else:
+                staged = given
             await tag_for_library(staged, disc, track, self.cover_for, scan.artist if scan else None)
             current = Path(track.library_path) if track.library_path else None
             final = await asyncio.to_thread(self._place, staged, self.library_dir / relative, current, undo)
@@ -228,30 +242,6 @@ class Filer:
                                         transcoded_path=str(final) if transcoded else None, note=note)
         return {"path": str(final), "library_path": final.relative_to(self.library_dir).as_posix(),
                 "transcoded": transcoded, "method": method, "notes": notes}
-
-    async def _stage(self, task: Task, source: Path, progress: _Progress,
-                     undo: _Undo) -> tuple[Path, bool, str, list[str]]:
-        """The file to place, in the staging folder: a link to or copy of the rip, or its transcode."""
-        if not self.staging.is_dir():
-            self.staging.mkdir(parents=True, exist_ok=True)
-        ext = source.suffix.lower()
-        if self.mode != "none" and ext not in _AUDIO and not inside(source, self.library_dir):
-            staged = self.staging / f"{task.id}.mkv"
-            undo.files.append(staged)
-            disc = await self.discs.get(task.fingerprint or "")
-            track = disc.track(task.track_number or 0) if disc is not None else None
-            height = track.video.height if track is not None and track.video is not None else None
-            duration = track.duration_seconds if track is not None else None
-            job, notes = transcode.commands(self.mode, source, staged, height, duration)
-            await transcode.run(job, progress)
-            if not staged.is_file() or staged.stat().st_size == 0:
-                raise FilingError("transcode_failed", f"{job.description} wrote no output")
-            return staged, True, job.description, list(notes)
-        staged = self.staging / f"{task.id}{ext}"
-        undo.files.append(staged)
-        how = await asyncio.to_thread(_link_or_copy, source, staged, progress)
-        progress(100.0)
-        return staged, False, how, []
 
     def _place(self, staged: Path, target: Path, current: Path | None, undo: _Undo) -> Path:
         """Link `staged` to `target`, or `target (2)`... (never overwriting), or replace the track's own file."""
@@ -294,6 +284,14 @@ def _failure(exc: Exception) -> tuple[str, str]:
         return "io_error", f"filing failed: {exc.strerror or exc} ({exc.filename or 'no file'})"
     log.exception("filing failed")
     return "internal_error", f"filing failed: {type(exc).__name__}: {exc}"
+
+
+def sweep_staging(staging: Path) -> None:
+    """Remove what filings (and uploads) that died with an earlier run left in the staging folder."""
+    if staging.is_dir():
+        for leftover in staging.iterdir():
+            log.info("removing %s, left by a filing that did not finish", leftover.name)
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def reachable_source(track: StoredTrack) -> Path:

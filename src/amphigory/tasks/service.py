@@ -60,7 +60,9 @@ class TaskService:
 
     async def start(self) -> None:
         """Fail what the previous run left unfinished, then listen to the daemons."""
-        for task in await self._records.fail_where("status IN ('queued', 'running')", (), "webapp_restarted",
+        # Jobs on the queue (filing, transcoding) outlive a restart: amphigory.jobs picks them up again.
+        for task in await self._records.fail_where("status IN ('queued', 'running') AND id NOT IN "
+                                                   "(SELECT task_id FROM jobs)", (), "webapp_restarted",
                                                    "webapp restarted during the task"):
             log.info("task %s failed: webapp restarted during it", task.id)
         if not self._running:

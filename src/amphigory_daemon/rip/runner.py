@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import os
 import signal
-import sys
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from amphigory_protocol.children import DIE_WITH_US
 
 POLL_SECONDS = 0.25
 STDERR_TAIL = 20
@@ -73,24 +73,6 @@ def _kill(process: asyncio.subprocess.Process) -> None:
         process.kill()
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """On Linux, a child that gets SIGKILL when the daemon dies: a crashed daemon must not leave an ffmpeg
-    writing a partial file that nobody will ever finish (its own process group shields it from the terminal's signals).
-    libc is loaded here, in the parent, so the child only makes one system call before exec."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-    def set_parent_death_signal() -> None:
-        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-    return set_parent_death_signal
-
-
-DIE_WITH_US = _die_with_parent()  # also for the other programs the daemon starts (makemkvcon info)
 
 
 async def run_tool(

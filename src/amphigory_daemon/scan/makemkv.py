@@ -382,7 +382,7 @@ async def run_makemkv_info(
         args.append("--progress=-same")
     args += ["info", source]
     try:
-        from amphigory_daemon.rip.runner import DIE_WITH_US
+        from amphigory_protocol.children import DIE_WITH_US
 
         process = await asyncio.create_subprocess_exec(
             *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

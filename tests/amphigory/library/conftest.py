@@ -33,3 +33,11 @@ def cd_rip(samples: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Sca
     cue = samples / "cd" / "AMPHIGORY_SAMPLE_CD.cue"
     scan = scan_path(cue)
     return scan, _rip(scan, cue, 2, tmp_path_factory.mktemp("cd-rip"))
+
+
+@pytest.fixture(scope="session")
+def dvd_feature_rip(samples: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[ScanResult, RipOutcome]:
+    """The sample DVD's title 1 (48 s, 4 chapters, English and French audio) ripped to MKV."""
+    iso = samples / "dvd" / "AMPHIGORY_SAMPLE_DVD.iso"
+    scan = scan_path(iso)
+    return scan, _rip(scan, iso, 1, tmp_path_factory.mktemp("dvd-feature-rip"))

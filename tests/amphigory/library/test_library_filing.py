@@ -26,7 +26,8 @@ from amphigory.websocket import ConnectionManager
 from amphigory_daemon.rip import RipOutcome
 from amphigory_protocol.disc import ScanResult
 from amphigory_protocol.messages import Event, EventName
-from helpers_uvicorn import LiveServer
+from helpers_uvicorn import LiveServer, free_port
+from helpers_workers import alive, children
 
 DAEMON, DRIVE = "alice@host", "alice@host:sr0"
 
@@ -108,8 +109,10 @@ class App:
 @asynccontextmanager
 async def running(data: Path, transcode: TranscodeMode = "none", keep_ripped: bool = True) -> AsyncIterator[App]:
     manager = RecordingManager()
-    app = create_app(WebappSettings(data_dir=data, token="t", transcode=transcode, keep_ripped=keep_ripped), manager)
-    server = LiveServer(app)
+    port = free_port()  # the local worker reaches the webapp on its port
+    app = create_app(WebappSettings(data_dir=data, token="t", transcode=transcode, keep_ripped=keep_ripped,
+                                    port=port), manager)
+    server = LiveServer(app, port=port)
     await server.start()
     http = httpx.AsyncClient(base_url=server.url, trust_env=False, timeout=10)
     try:
@@ -128,6 +131,12 @@ def probe(path: Path) -> str:
 
 
 MOVIE_DIR = "Movies/Big Buck Bunny (2008)"
+
+
+def encoders() -> list[int]:
+    """HandBrakeCLI processes under this test (the webapp's local worker runs them)."""
+    return [p for p in children(os.getpid()) if Path(f"/proc/{p}/comm").exists()
+            and Path(f"/proc/{p}/comm").read_text().strip() == "HandBrakeCLI" and alive(p)]
 
 
 async def test_a_completed_rip_is_hard_linked_into_the_library(tmp_path: Path, dvd_rip: tuple[ScanResult, RipOutcome],
@@ -185,6 +194,7 @@ async def test_ffmpeg_transcode_writes_h264_with_progress(tmp_path: Path,
         track = await app.track(scan.fingerprint, 3)
         assert track["transcoded_path"] == track["library_path"] == str(final)
         assert task["result"]["method"] == "ffmpeg libx264 CRF 20"
+        assert task["result"]["delivery"] == "moved"  # the local worker put its result into staging itself
 
 
 async def test_handbrake_transcode_of_an_episode_reports_live_progress(
@@ -291,11 +301,15 @@ async def test_cancelling_a_transcode_kills_it_and_leaves_nothing(
         ripped = app.place_rip(rip, "c.mkv")
         rip_task = await app.rip_completed(scan.fingerprint, 3, ripped, rip.size_bytes)
         file_id = (await app.task(rip_task))["result"]["filing"]["task_id"]
-        while (await app.task(file_id))["status"] != "running":
+        while not encoders():
             await asyncio.sleep(0.01)
         cancelled = (await app.http.post(f"/api/tasks/{file_id}/cancel")).json()
         assert cancelled["status"] == "cancelled"
         assert app.library_files() == [] and not (app.library / "Movies").exists()
+        deadline = time.monotonic() + 15
+        while encoders():  # the cancel reached the worker, which killed HandBrakeCLI
+            assert time.monotonic() < deadline, "HandBrakeCLI still runs after the cancel"
+            await asyncio.sleep(0.05)
         retry = (await app.http.post(f"/api/tasks/{file_id}/retry")).json()["task_ids"][0]
         assert (await app.finished(retry))["status"] == "complete"
         assert app.library_files() == [f"{MOVIE_DIR}/Big Buck Bunny (2008).mkv"]

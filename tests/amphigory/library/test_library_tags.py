@@ -24,6 +24,7 @@ from amphigory.websocket import ConnectionManager
 from amphigory_daemon.rip import RipOutcome
 from amphigory_protocol.disc import ScanResult
 from amphigory_protocol.messages import Event, EventName
+from helpers_uvicorn import LiveServer, free_port
 
 MBID = "0b3a1ef4-5e76-4c3b-9c56-0a3e1f4a1d10"
 COVER = b"\x89PNG\r\n\x1a\n" + b"cover" * 20
@@ -101,8 +102,9 @@ async def test_a_filed_cd_track_is_tagged_with_its_cover(tmp_path: Path, cd_rip:
     scan, outcome = cd_rip
     monkeypatch.setattr("amphigory.main.Identifier", lambda *_, **__: AlbumIdentifier())
     data = tmp_path / "data"
-    app = create_app(WebappSettings(data_dir=data, identify=True), ConnectionManager())
-    async with app.router.lifespan_context(app):
+    port = free_port()  # filing is a job: the local worker reaches the webapp over HTTP, with the token
+    app = create_app(WebappSettings(data_dir=data, identify=True, token="t", port=port), ConnectionManager())
+    async with LiveServer(app, port=port):
         covers: list[str] = []
 
         async def cover(disc: StoredDisc) -> bytes | None:
@@ -122,7 +124,7 @@ async def test_a_filed_cd_track_is_tagged_with_its_cover(tmp_path: Path, cd_rip:
                       data={"task_id": "rip-2", "fingerprint": scan.fingerprint, "track_number": 2,
                             "path": str(ripped), "size_bytes": ripped.stat().st_size, "sha256": "0" * 64})
         await app.state.tasks.on_event("d", event)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", trust_env=False) as http:
             filed = data / "library" / "Music" / "The Ensemble" / "Tones (2024)" / "02 C Sharp.flac"
 
             async def done() -> None:

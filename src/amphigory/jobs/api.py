@@ -1,0 +1,230 @@
+"""/api/jobs (what workers call, always with `Authorization: Bearer <token>`, even from loopback) and /api/workers
+(the dashboard's list of workers).
+
+A worker claims the job it dequeued, reports progress (its heartbeat; a 409 says stop), streams the rip when it
+cannot open its path (`GET .../source`, HTTP Range, with `.../source/sha256` to verify it), uploads its result
+(`PUT .../result?offset=N`: append from N; `GET .../result` says how much arrived, to resume after a cut), and
+then completes or fails the job, once, under its lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from amphigory.api.deps import problem_responses
+from amphigory.auth import same_secret
+from amphigory.jobs.service import JobRefused, JobService, WorkerSeen
+from amphigory.tasks import Task
+
+_ID = Field(min_length=1, max_length=200)
+Lease = Annotated[str, Query(min_length=1, max_length=64, description="the lease the claim gave")]
+
+
+def _worker_token(request: Request) -> None:
+    """Workers always present the token: the rips and the library are behind these routes."""
+    token = request.app.state.settings.token
+    given = request.headers.get("authorization", "")
+    if token is None or not given.startswith("Bearer ") or not same_secret(given[7:].strip(), token):
+        raise HTTPException(status_code=401, detail="a worker must send Authorization: Bearer <token>")
+
+
+def _jobs(request: Request) -> JobService:
+    jobs: JobService = request.app.state.jobs
+    return jobs
+
+
+Jobs = Annotated[JobService, Depends(_jobs)]
+router = APIRouter(prefix="/api/jobs", tags=["workers"], dependencies=[Depends(_worker_token)],
+                   responses={401: {"description": "no or wrong token"}})
+workers_router = APIRouter(prefix="/api/workers", tags=["workers"])
+
+
+class WorkerInfo(BaseModel):
+    id: str = _ID
+    host: str = Field(min_length=1, max_length=255)
+    pid: int = Field(ge=0)
+    concurrency: int = Field(1, ge=1, le=64)
+
+
+class ClaimRequest(BaseModel):
+    attempt: int = Field(ge=1)
+    worker: WorkerInfo
+
+
+class ProgressReport(BaseModel):
+    lease: str = Field(min_length=1, max_length=64)
+    worker: WorkerInfo
+    phase: str = Field("transcoding", max_length=40)
+    percent: float | None = Field(None, ge=0, le=100)
+    fps: float | None = Field(None, ge=0)
+    eta_seconds: float | None = Field(None, ge=0)
+
+
+class Completion(BaseModel):
+    lease: str = Field(min_length=1, max_length=64)
+    transcoded: bool
+    method: str = Field(max_length=200)
+    notes: list[str] = Field(default_factory=list, max_length=20)
+    size: int | None = Field(None, ge=0)
+    sha256: str | None = Field(None, pattern="^[0-9a-f]{64}$")
+    transcode_seconds: float | None = Field(None, ge=0)
+    moved: bool = Field(False, description="the worker moved its result to the claim's `result_path` itself "
+                                           "(same machine) instead of uploading it: only its size is checked")
+
+
+class Failure(BaseModel):
+    lease: str = Field(min_length=1, max_length=64)
+    code: str = Field(max_length=60)
+    message: str = Field(max_length=2000)
+
+
+class Received(BaseModel):
+    received: int
+
+
+class Checksum(BaseModel):
+    sha256: str
+    size: int
+
+
+class WorkersList(BaseModel):
+    workers: list[dict[str, Any]]
+
+
+def _seen(info: WorkerInfo, report: ProgressReport | None = None) -> WorkerSeen:
+    seen = WorkerSeen(info.id, info.host, info.pid, info.concurrency)
+    if report is not None:
+        seen.phase, seen.percent, seen.fps, seen.eta_seconds = (report.phase, report.percent, report.fps,
+                                                                report.eta_seconds)
+    return seen
+
+
+@router.post("/{task_id}/claim", responses=problem_responses(409))
+async def claim(task_id: str, body: ClaimRequest, jobs: Jobs) -> dict[str, Any]:
+    """Take the job's `attempt` (the queue message's); its spec and the lease every later call names."""
+    return await jobs.claim(task_id, body.attempt, _seen(body.worker))
+
+
+@router.post("/{task_id}/progress", status_code=204, responses=problem_responses(409))
+async def progress(task_id: str, body: ProgressReport, jobs: Jobs) -> None:
+    """Progress, and the worker's heartbeat; 409 means stop (cancelled, or the job runs elsewhere now)."""
+    await jobs.progress(task_id, body.lease, _seen(body.worker, body))
+
+
+class RipResponse(FileResponse):
+    """A rip sent in 1 MiB pieces (Starlette's 64 KiB make a thread hop per 64 KiB: a third of the speed)."""
+
+    chunk_size = 1 << 20
+
+
+@router.get("/{task_id}/source", response_class=RipResponse, responses=problem_responses(409))
+async def source(task_id: str, lease: Lease, jobs: Jobs) -> RipResponse:
+    """The rip, for a worker that cannot open its path (HTTP Range supported, so a cut download resumes)."""
+    job = await jobs.held(task_id, lease)
+    return RipResponse(jobs.source_path(job), media_type="application/octet-stream")
+
+
+@router.get("/{task_id}/source/sha256", response_model=Checksum, responses=problem_responses(409))
+async def source_sha256(task_id: str, lease: Lease, jobs: Jobs) -> Checksum:
+    """The rip's SHA-256 (computed once per file), to verify a download."""
+    path = jobs.source_path(await jobs.held(task_id, lease))
+    stat = await asyncio.to_thread(path.stat)
+    digest = jobs.cached_sha256(path, stat.st_size, stat.st_mtime_ns)
+    if digest is None:
+        digest = await asyncio.to_thread(_sha256, path)
+        jobs.remember_sha256(path, stat.st_size, stat.st_mtime_ns, digest)
+    return Checksum(sha256=digest, size=stat.st_size)
+
+
+@router.get("/{task_id}/result", response_model=Received, responses=problem_responses(409))
+async def received(task_id: str, lease: Lease, jobs: Jobs) -> Received:
+    """How many bytes of the result have arrived (to resume an upload)."""
+    path = jobs.upload_path(await jobs.held(task_id, lease))
+    return Received(received=path.stat().st_size if path.exists() else 0)
+
+
+def is_result_upload(method: str, path: str) -> bool:
+    """A worker's result upload: it streams to disk (gigabytes), so the body limit does not apply (token needed)."""
+    return method == "PUT" and path.startswith("/api/jobs/") and path.endswith("/result")
+
+
+@router.put("/{task_id}/result", response_model=Received, responses=problem_responses(409),
+            openapi_extra={"requestBody": {"content": {"application/octet-stream": {"schema": {
+                "type": "string", "format": "binary"}}}, "required": True}})
+async def upload(task_id: str, request: Request, lease: Lease, jobs: Jobs,
+                 offset: Annotated[int, Query(ge=0, le=1 << 50)] = 0) -> Received:
+    """Append the body to the result from byte `offset` (which must be what has arrived so far)."""
+    path = jobs.upload_path(await jobs.held(task_id, lease))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    have = path.stat().st_size if path.exists() else 0
+    if offset != have:
+        raise JobRefused("bad_offset", f"the result has {have} bytes; send from there")
+    handle = await asyncio.to_thread(open, path, "ab")
+    try:
+        buffer = bytearray()
+        async for chunk in request.stream():
+            buffer += chunk
+            if len(buffer) >= 1 << 20:
+                await asyncio.to_thread(handle.write, bytes(buffer))
+                buffer.clear()
+        if buffer:
+            await asyncio.to_thread(handle.write, bytes(buffer))
+    finally:
+        await asyncio.to_thread(handle.close)
+    return Received(received=path.stat().st_size)
+
+
+@router.post("/{task_id}/complete", response_model=Task | None, responses=problem_responses(409))
+async def complete(task_id: str, body: Completion, jobs: Jobs) -> Task | None:
+    """The job's result (accepted once per job): the webapp files it into the library and ends the task."""
+    return await jobs.complete(task_id, body.lease, body.size, body.sha256, body.method, body.notes,
+                               body.transcoded, _verify, body.transcode_seconds, body.moved)
+
+
+@router.post("/{task_id}/fail", status_code=204, responses=problem_responses(409))
+async def fail(task_id: str, body: Failure, jobs: Jobs) -> None:
+    """The worker could not do the job: the task fails with its reason."""
+    await jobs.fail(task_id, body.lease, body.code, body.message)
+
+
+@workers_router.post("/heartbeat", status_code=204, dependencies=[Depends(_worker_token)],
+                     responses={401: {"description": "no or wrong token"}})
+async def worker_heartbeat(body: WorkerInfo, jobs: Jobs) -> None:
+    """An idle worker is there (the dashboard lists it)."""
+    jobs.idle(_seen(body))
+
+
+@workers_router.get("", response_model=WorkersList)
+async def list_workers(jobs: Jobs) -> WorkersList:
+    """Workers heard from since the webapp started: host, current job, speed and when each was last seen."""
+    return WorkersList(workers=[
+        {**vars(w), "last_seen_seconds_ago": round(max(0.0, time.time() - w.last_seen), 1)}
+        for w in sorted(jobs.workers.values(), key=lambda w: w.id)])
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+async def _verify(path: Path, size: int, sha256: str | None) -> None:
+    """The uploaded result is the worker's file (its size, and its SHA-256 unless the worker moved it here
+    itself), else `JobRefused` and the upload goes."""
+    actual = path.stat().st_size if path.exists() else -1
+    if actual != size or (sha256 is not None and await asyncio.to_thread(_sha256, path) != sha256):
+        with_size = f"{actual} bytes" if actual >= 0 else "nothing"
+        if actual >= 0:
+            os.unlink(path)
+        raise JobRefused("bad_upload", f"the uploaded result ({with_size}) is not the worker's file: send it again")

@@ -1,0 +1,58 @@
+"""The worker's encoder runner, with a real ffmpeg: progress with fps, a failure's last words, and a stop that
+kills the encoder at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from amphigory_worker.transcode import (
+    Progress,
+    Stopped,
+    TranscodeError,
+    Transcoder,
+    ffmpeg_parser,
+    find_ffmpeg,
+    run_blocking,
+)
+
+
+def _encode(target: Path, seconds: int, realtime: bool) -> Transcoder:
+    source = ["-re"] if realtime else []
+    args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1", *source, "-f",
+            "lavfi", "-i", f"testsrc2=size=160x120:rate=25:duration={seconds}", "-c:v", "libx264", "-preset",
+            "ultrafast", "-f", "matroska", "-y", str(target)]
+    return Transcoder(find_ffmpeg(), args, ffmpeg_parser(float(seconds)), "ffmpeg test")
+
+
+def test_progress_is_reported_to_the_end(tmp_path: Path) -> None:
+    seen: list[Progress] = []
+    run_blocking(_encode(tmp_path / "out.mkv", 2, realtime=False), seen.append, threading.Event())
+    assert seen[-1].percent == 100.0 and (tmp_path / "out.mkv").stat().st_size > 0
+    assert [p.percent for p in seen] == sorted(p.percent for p in seen)
+
+
+def test_stop_kills_the_encoder_at_once(tmp_path: Path) -> None:
+    stop = threading.Event()
+    seen: list[Progress] = []
+
+    def progress(p: Progress) -> None:
+        seen.append(p)
+        stop.set()  # the webapp said: no longer yours
+
+    started = time.monotonic()
+    with pytest.raises(Stopped):
+        run_blocking(_encode(tmp_path / "out.mkv", 600, realtime=True), progress, stop)
+    assert seen and time.monotonic() - started < 30  # not the ten minutes the encode would take
+
+
+def test_a_failing_encoder_says_why(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mkv"
+    broken.write_bytes(b"not a film" * 100)
+    job = Transcoder(find_ffmpeg(), ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(broken), "-f",
+                                     "matroska", "-y", str(tmp_path / "o.mkv")], ffmpeg_parser(1.0), "ffmpeg test")
+    with pytest.raises(TranscodeError, match=r"ffmpeg test failed \(exit "):
+        run_blocking(job, lambda p: None, threading.Event())
