@@ -150,6 +150,8 @@ class Filer:
         ensure_named(disc)  # never filed under a guessed name: held in ripped/ until a person names it
         if self.jobs is None:
             raise TaskProblem("no_queue", "this webapp has no job queue to file with")
+        if retry_of is None and (running := await self._filing_of(fingerprint, number)) is not None:
+            return running  # one filing of a track at a time: a second would race the first for its rip
         source = filing_source(track, self.library_dir)
         params = {"source": str(source), "transcode": self.mode}
         task = await self.tasks.create_local("file", drive_id, fingerprint, number, params, retry_of)
@@ -161,6 +163,14 @@ class Filer:
                 "duration": track.duration_seconds, "output_suffix": ".mkv"}
         await self.jobs.submit(task, spec)
         return task
+
+    async def _filing_of(self, fingerprint: str, number: int) -> Task | None:
+        """The track's unfinished filing, if there is one."""
+        for status in ("queued", "running"):
+            for task in await self.tasks.list_tasks(status=status, fingerprint=fingerprint, limit=1000):
+                if task.type == "file" and task.track_number == number:
+                    return task
+        return None
 
     async def cancel(self, task_id: str) -> None:
         if self.jobs is not None:

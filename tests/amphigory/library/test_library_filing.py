@@ -90,7 +90,7 @@ class App:
         body: dict[str, Any] = response.json()
         return body
 
-    async def finished(self, task_id: str, timeout: float = 10.0) -> dict[str, Any]:
+    async def finished(self, task_id: str, timeout: float = 180.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while (task := await self.task(task_id))["status"] in ("queued", "running"):
             assert time.monotonic() < deadline, f"task {task_id} still {task['status']}"
@@ -313,3 +313,22 @@ async def test_cancelling_a_transcode_kills_it_and_leaves_nothing(
         retry = (await app.http.post(f"/api/tasks/{file_id}/retry")).json()["task_ids"][0]
         assert (await app.finished(retry))["status"] == "complete"
         assert app.library_files() == [f"{MOVIE_DIR}/Big Buck Bunny (2008).mkv"]
+
+
+async def test_filing_a_track_again_while_it_is_being_filed_is_the_same_filing(
+        tmp_path: Path, dvd_rip: tuple[ScanResult, RipOutcome]) -> None:
+    """A second request (a named disc's held rips filed after its identification, say) while the first filing is
+    under way joins it: two jobs would race for one rip, and the first to finish could release it from under the
+    other."""
+    scan, rip = dvd_rip
+    async with running(tmp_path / "data", "ffmpeg", keep_ripped=False) as app:
+        await app.save(scan, "Big Buck Bunny", 2008, t3={"type": "main_feature"})
+        ripped = app.place_rip(rip, "c.mkv")
+        rip_task = await app.rip_completed(scan.fingerprint, 3, ripped, rip.size_bytes)
+        first = (await app.task(rip_task))["result"]["filing"]["task_id"]
+        again = (await app.http.post(f"/api/discs/{scan.fingerprint}/tracks/3/file")).json()["task_id"]
+        assert again == first
+        assert (await app.finished(first))["status"] == "complete"
+        assert app.library_files() == [f"{MOVIE_DIR}/Big Buck Bunny (2008).mkv"]
+        files = [t for t in (await app.http.get("/api/tasks")).json()["tasks"] if t["type"] == "file"]
+        assert [t["id"] for t in files] == [first]
