@@ -94,5 +94,7 @@ async def test_notification(body: TestNotification, request: Request) -> Any:
     except NotifyError as exc:
         raise HTTPException(status_code=502, detail=str(exc)) from None
     if not sent:
-        raise HTTPException(status_code=422, detail="no notification URL: add one first")
+        refused = SettingsRefused(detail="no notification URL: add one first",
+                                  errors={"notify": "no notification URL: add one first"})
+        return JSONResponse(refused.model_dump(), status_code=422)
     return TestSent(sent=sent)
