@@ -298,3 +298,17 @@ async def test_a_pick_after_filing_moves_the_filed_files_to_the_new_name(setup: 
     moved = library / "Movies" / "Heat (1995)" / "Heat (1995).mkv"
     assert moved.read_bytes() == b"the film" and not filed.parent.exists()
     assert picked.json()["tracks"][0]["library_path"] == str(moved)
+
+
+async def test_a_server_that_looks_nothing_up_says_so_on_the_review_page(tmp_path: Path) -> None:
+    """Never "looking it up" forever: the demo and an --offline server do not identify."""
+    for settings, expected in ((WebappSettings(data_dir=tmp_path / "a"), "Not looked up"),
+                               (WebappSettings(data_dir=tmp_path / "b", identify=True,
+                                               metadata=MetadataSettings(offline=True)), "Not looked up"),
+                               (WebappSettings(data_dir=tmp_path / "c", identify=True), "Looking it up")):
+        app = create_app(settings, ConnectionManager())
+        async with app.router.lifespan_context(app):
+            await app.state.discs.save_scan(scan("fp-quiet", "QUIET"))
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+                page = (await http.get("/discs/fp-quiet")).text
+            assert expected in page
