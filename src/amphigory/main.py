@@ -102,6 +102,15 @@ def create_app(settings: WebappSettings | None = None, manager: ConnectionManage
             await filer.start()
             stack.push_async_callback(filer.stop)
             await handsfree_wiring.start(app, stack, store, service, filer)
+
+            async def metadata_changed(now: WebappSettings) -> None:
+                """A TMDB token or service address saved on the settings page is used from the next look-up."""
+                old = identifying.identifier
+                if isinstance(old, Identifier) and old.settings != now.metadata:
+                    identifying.identifier = Identifier(now.metadata, SqliteCache(db))
+                    await old.aclose()
+
+            store.add_listener(metadata_changed)
             stack.push_async_callback(manager.close)
             yield
 

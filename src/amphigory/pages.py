@@ -139,8 +139,15 @@ async def disc_review(request: Request, fingerprint: str) -> Response:
         "artist": album_artist(disc, scan.artist if scan else None) or "",
         "ripped": sum(1 for t in disc.tracks if t.ripped_path or t.library_path),
         "rendered_at": now(),
+        "looks_up": _looks_up(request),
     }
     return templates.TemplateResponse(request, "disc.html", context)
+
+
+def _looks_up(request: Request) -> bool:
+    """Whether this webapp identifies discs after their scan (off for the demo, offline, or an app built in code)."""
+    settings = getattr(request.app.state, "settings", None)
+    return settings is not None and settings.identify and not settings.metadata.offline
 
 
 @router.get("/queue", response_class=HTMLResponse)

@@ -18,6 +18,7 @@ from amphigory.api.disc_models import StoredDisc
 from amphigory.api.discs import DiscResponse
 from amphigory.identify.result import Candidate, Identification, Kind
 from amphigory.identify.service import IdentificationService, UnknownDisc
+from amphigory.library.refile import refile_renamed
 
 router = APIRouter(prefix="/api/discs", tags=["identification"])
 
@@ -96,12 +97,17 @@ async def candidates(
 
 @router.post("/{fingerprint}/identification", response_model=DiscResponse,
              responses={404: {"description": "unknown disc"}})
-async def choose(fingerprint: str, choice: Choice, discs: Discs, identification: Identifications) -> StoredDisc:
-    """Name the disc as the chosen candidate (looked up for its episodes or tracks): the person's answer, final."""
+async def choose(fingerprint: str, choice: Choice, discs: Discs, identification: Identifications,
+                 request: Request) -> StoredDisc:
+    """Name the disc as the chosen candidate (looked up for its episodes or tracks): the person's answer, final.
+    Tracks already filed move to their new names, as after a rename."""
     disc = await _disc(discs, fingerprint)
     stored = Identification.from_json(disc.identification) if disc.identification else None
     candidate = choice.candidate(stored.candidates if stored is not None else ())
     try:
-        return await identification.choose(fingerprint, candidate)
+        chosen = await identification.choose(fingerprint, candidate)
     except UnknownDisc as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
+    if await refile_renamed(discs, request.app.state.settings.library_dir, fingerprint):
+        chosen = await discs.get(fingerprint) or chosen
+    return chosen

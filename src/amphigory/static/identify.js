@@ -46,7 +46,10 @@
       poster.alt = `${ident.kind === "music" ? "Cover" : "Poster"} of ${ident.title || "the disc"}`;
     }
     let text;
-    if (!ident) text = "Looking it up…";
+    if (!ident) {
+      text = panel.dataset.looksUp === "yes" ? "Looking it up…"
+        : "Not looked up: this server does not identify discs (offline). Type its title below.";
+    }
     else if (ident.status === "identified") text = `${KINDS[ident.kind] || "Disc"}: ${named(ident)}`;
     else if (ident.status === "uncertain") text = "Not sure what this disc is: pick the right one below, or search.";
     else if (ident.retry) text = "Not identified yet: nothing could be looked up (see why below).";

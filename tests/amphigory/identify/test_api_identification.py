@@ -282,3 +282,33 @@ async def test_a_backlog_is_looked_up_a_few_at_a_time(tmp_path: Path, monkeypatc
         assert Slow.most == service.AT_ONCE
         stored = await app.state.discs.get_many(f"fp-{n}" for n in range(7))
         assert all(disc.identification is not None for disc in stored.values()) and len(stored) == 7
+
+
+async def test_a_pick_after_filing_moves_the_filed_files_to_the_new_name(setup: Setup) -> None:
+    await setup.scanned("fp-heat", "HEAT")
+    library = setup.app.state.settings.library_dir
+    filed = library / "Movies" / "Heat" / "Heat.mkv"
+    filed.parent.mkdir(parents=True)
+    filed.write_bytes(b"the film")
+    async with setup.app.state.db.connection() as conn:
+        await conn.execute("UPDATE tracks SET library_path = ?, status = 'ripped' WHERE track_number = 1 AND "
+                           "disc_id = (SELECT id FROM discs WHERE fingerprint = 'fp-heat')", (str(filed),))
+    picked = await setup.http.post("/api/discs/fp-heat/identification", json={"kind": "movie", "tmdb_id": 949})
+    assert picked.status_code == 200, picked.text
+    moved = library / "Movies" / "Heat (1995)" / "Heat (1995).mkv"
+    assert moved.read_bytes() == b"the film" and not filed.parent.exists()
+    assert picked.json()["tracks"][0]["library_path"] == str(moved)
+
+
+async def test_a_server_that_looks_nothing_up_says_so_on_the_review_page(tmp_path: Path) -> None:
+    """Never "looking it up" forever: the demo and an --offline server do not identify."""
+    for settings, expected in ((WebappSettings(data_dir=tmp_path / "a"), "Not looked up"),
+                               (WebappSettings(data_dir=tmp_path / "b", identify=True,
+                                               metadata=MetadataSettings(offline=True)), "Not looked up"),
+                               (WebappSettings(data_dir=tmp_path / "c", identify=True), "Looking it up")):
+        app = create_app(settings, ConnectionManager())
+        async with app.router.lifespan_context(app):
+            await app.state.discs.save_scan(scan("fp-quiet", "QUIET"))
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+                page = (await http.get("/discs/fp-quiet")).text
+            assert expected in page

@@ -142,3 +142,12 @@ async def test_a_slow_notification_does_not_hold_up_the_webapp(tmp_path: Path) -
             assert not sending.done() and answered == 3
             hook.answer.set()
             assert (await sending).status_code == 200
+
+
+async def test_a_tmdb_token_saved_on_the_page_is_used_by_the_next_look_up(tmp_path: Path) -> None:
+    async with running(WebappSettings(data_dir=tmp_path)) as (http, app):
+        assert app.state.identification.identifier.settings.tmdb_token is None
+        response = await http.put("/api/settings", json={"values": {"tmdb_token": "saved-token"}})
+        assert response.status_code == 200, response.text
+        assert "saved-token" not in response.text  # a secret: masked in the answer
+        assert app.state.identification.identifier.settings.tmdb_token == "saved-token"
