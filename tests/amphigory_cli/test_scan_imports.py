@@ -21,12 +21,13 @@ SERVER_STACK = ("fastapi", "starlette", "uvicorn", "websockets", "aiosqlite", "w
 WEBAPP_ALLOWED: set[str] = set()
 SETTINGS = ("amphigory_cli.settings", "amphigory_daemon.config", "importlib.metadata")
 
-# a DVD is read by its IFO parser alone: no CD sheet or disc-id code, no Blu-ray parser, no folder or CD media
+# a DVD image is read by pycdlib and its IFO parser alone: no CD sheet or disc-id code, no Blu-ray parser, no UDF,
+# folder or CD media
 NOT_FOR_A_DVD_IMAGE = ("amphigory_daemon.formats.cue", "amphigory_daemon.formats.cd_sheet",
                        "amphigory_daemon.formats.cd_layout", "amphigory_daemon.formats.discid",
                        "amphigory_daemon.formats.bluray", "amphigory_daemon.formats.bluray_mpls",
                        "amphigory_daemon.formats.bluray_clpi", "amphigory_daemon.formats.bluray_meta",
-                       "amphigory_daemon.media.cdimage", "amphigory_daemon.media.folder")
+                       "amphigory_daemon.media.cdimage", "amphigory_daemon.media.folder", "amphigory_daemon.media.udf")
 # offline, nothing that talks to the network, nor the daemon's and worker's settings (and the token code)
 NOT_FOR_OFFLINE_IDENTIFY = ("asyncio", "httpx", "amphigory.metadata", "amphigory.identify.identifier",
                             "amphigory_daemon.config", "amphigory_worker.settings", "amphigory_cli.token_file",

@@ -12,14 +12,16 @@ from typing import TYPE_CHECKING
 
 from amphigory_daemon.media.base import DiscMedia, DiscType, MediaError
 from amphigory_daemon.media.iso import IsoMedia, is_block_device, open_image
-from amphigory_daemon.media.udf import UdfError, UdfMedia
 
 if TYPE_CHECKING:
     from amphigory_daemon.media.cdimage import CueMedia, TocMedia
     from amphigory_daemon.media.folder import FolderMedia
+    from amphigory_daemon.media.udf import UdfError, UdfMedia
 
-# Readers imported when first used (PEP 562): a DVD image never pays for the CD sheet parsers, nor a CD for folders.
-_LAZY = {"CueMedia": "cdimage", "TocMedia": "cdimage", "read_drive_toc": "cdimage", "FolderMedia": "folder"}
+# Readers imported when first used (PEP 562): a DVD image never pays for the CD sheet parsers nor the UDF reader
+# (pycdlib reads it), a CD never for folders.
+_LAZY = {"CueMedia": "cdimage", "TocMedia": "cdimage", "read_drive_toc": "cdimage", "FolderMedia": "folder",
+         "UdfError": "udf", "UdfMedia": "udf"}
 
 
 def __getattr__(name: str) -> object:
