@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from amphigory.config import (
     COVERART_URL,
@@ -28,9 +28,10 @@ from amphigory.config import (
     WebappSettings,
 )
 from amphigory_cli import config_file
-from amphigory_cli.token_file import read_token
-from amphigory_daemon.config import DaemonSettings, default_daemon_id
-from amphigory_worker.settings import WorkerSettings
+
+if TYPE_CHECKING:  # each built only by its own command: `identify` never pays for the daemon's or worker's settings
+    from amphigory_daemon.config import DaemonSettings
+    from amphigory_worker.settings import WorkerSettings
 
 
 @dataclass(frozen=True)
@@ -345,6 +346,9 @@ def _languages(value: Any) -> tuple[str, ...]:
 
 def worker_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> WorkerSettings:
     """`amphigory worker`'s settings; `ValueError` without a token (a worker must present one)."""
+    from amphigory_cli.token_file import read_token
+    from amphigory_worker.settings import WorkerSettings
+
     v = resolve(args, WORKER_OPTIONS, env, file_settings("worker", args, env))
     folder = data_dir(v)
     token = v["token"] or read_token(folder)
@@ -370,6 +374,8 @@ def identify_settings(args: argparse.Namespace, env: Mapping[str, str] = os.envi
 
 
 def daemon_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> DaemonSettings:
+    from amphigory_daemon.config import DaemonSettings, default_daemon_id
+
     v = resolve(args, DAEMON_OPTIONS, env, file_settings("daemon", args, env))
     return DaemonSettings(
         webapp_url=v["webapp_url"],

@@ -20,16 +20,13 @@ import hashlib
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from amphigory_daemon.formats.cue import CueError, DiscToc, compute_toc
-from amphigory_daemon.formats.discid import (
-    DiscIdError,
-    freedb_disc_id,
-    musicbrainz_disc_id,
-    musicbrainz_toc_string,
-)
 from amphigory_daemon.media import DiscMedia, MediaError, open_disc
 from amphigory_protocol.disc import DiscType, PublicIds
+
+if TYPE_CHECKING:  # the CD layout and disc-id code is imported by a CD's fingerprint only: a DVD never pays for it
+    from amphigory_daemon.formats.cue import DiscToc
 
 PREFIXES: dict[str, str] = {"dvd": "dvd", "bluray": "bd", "uhd": "uhd", "cd": "cd"}
 _FAMILY = {"dvd": "dvd", "bluray": "bluray", "uhd": "bluray", "cd": "cd"}
@@ -71,6 +68,8 @@ def _nav_files(media: DiscMedia) -> list[tuple[str, str]]:
 
 
 def _disc_toc(media: DiscMedia) -> DiscToc:
+    from amphigory_daemon.formats.cue import CueError, compute_toc
+
     sheet = media.cue_sheet
     if sheet is None:
         raise FingerprintError(f"{media.source}: a CD without a TOC")
@@ -81,6 +80,8 @@ def _disc_toc(media: DiscMedia) -> DiscToc:
 
 
 def _cd_fingerprint(media: DiscMedia) -> str:
+    from amphigory_daemon.formats.discid import DiscIdError, musicbrainz_toc_string
+
     try:
         toc_text = musicbrainz_toc_string(_disc_toc(media))
     except DiscIdError as e:
@@ -178,12 +179,21 @@ def public_ids(media: DiscMedia) -> PublicIds:
     """Every public id that applies to the disc's kind."""
     try:
         if media.disc_type == "cd":
-            toc = _disc_toc(media)
-            return PublicIds(musicbrainz_disc_id=musicbrainz_disc_id(toc), freedb_id=freedb_disc_id(toc))
+            return _cd_ids(media)
         if media.disc_type == "dvd":
             return PublicIds(dvd_disc_id=dvd_disc_id(media), thediscdb_content_hash=thediscdb_content_hash(media))
         return PublicIds(thediscdb_content_hash=thediscdb_content_hash(media), aacs_disc_hash=aacs_disc_hash(media))
-    except (MediaError, DiscIdError) as e:
+    except MediaError as e:
+        raise FingerprintError(f"{media.source}: {e}") from e
+
+
+def _cd_ids(media: DiscMedia) -> PublicIds:
+    from amphigory_daemon.formats.discid import DiscIdError, freedb_disc_id, musicbrainz_disc_id
+
+    try:
+        toc = _disc_toc(media)
+        return PublicIds(musicbrainz_disc_id=musicbrainz_disc_id(toc), freedb_id=freedb_disc_id(toc))
+    except DiscIdError as e:
         raise FingerprintError(f"{media.source}: {e}") from e
 
 

@@ -1,4 +1,5 @@
-"""`amphigory scan` loads only what a scan needs: never the webapp's server stack, and each reader only for its input.
+"""`amphigory scan` and `identify --offline` load only what they need: never the webapp's server stack, and each
+reader only for its input.
 
 Each case runs the real command in a fresh interpreter (a test process has imported everything already) and
 reads `sys.modules` afterwards. Start-up time follows from what is imported; this checks the imports, not a clock.
@@ -20,18 +21,34 @@ SERVER_STACK = ("fastapi", "starlette", "uvicorn", "websockets", "aiosqlite", "w
 WEBAPP_ALLOWED: set[str] = set()
 SETTINGS = ("amphigory_cli.settings", "amphigory_daemon.config", "importlib.metadata")
 
+# a DVD image is read by pycdlib and its IFO parser alone: no CD sheet or disc-id code, no Blu-ray parser, no UDF,
+# folder or CD media
+NOT_FOR_A_DVD_IMAGE = ("amphigory_daemon.formats.cue", "amphigory_daemon.formats.cd_sheet",
+                       "amphigory_daemon.formats.cd_layout", "amphigory_daemon.formats.discid",
+                       "amphigory_daemon.formats.bluray", "amphigory_daemon.formats.bluray_mpls",
+                       "amphigory_daemon.formats.bluray_clpi", "amphigory_daemon.formats.bluray_meta",
+                       "amphigory_daemon.media.cdimage", "amphigory_daemon.media.folder", "amphigory_daemon.media.udf")
+# offline, nothing that talks to the network, nor the daemon's and worker's settings (and the token code)
+NOT_FOR_OFFLINE_IDENTIFY = ("asyncio", "httpx", "amphigory.metadata", "amphigory.identify.identifier",
+                            "amphigory_daemon.config", "amphigory_worker.settings", "amphigory_cli.token_file",
+                            "secrets")
+
 _PROBE = """
 import contextlib, io, json, sys
 from amphigory_cli.main import main
 with contextlib.redirect_stdout(io.StringIO()):
-    status = main(["scan", sys.argv[1], "--json"])
+    status = main(sys.argv[1:])
 print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
 """
 
 
 def _modules_after_scan(path: Path) -> set[str]:
+    return _modules_after(["scan", str(path), "--json"])
+
+
+def _modules_after(argv: list[str]) -> set[str]:
     run = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(path)], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", _PROBE, *argv], capture_output=True, text=True, timeout=60, check=False
     )
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
@@ -65,6 +82,23 @@ def test_native_scan_skips_readers_it_does_not_need(samples: Path) -> None:
     assert "pycdlib" not in modules  # a folder is read directly; pycdlib is for images
     assert "amphigory_daemon.scan.makemkv" not in modules
     assert "amphigory_daemon.formats.makemkv" not in modules
+
+
+def test_a_dvd_image_loads_only_the_dvd_reader(samples: Path) -> None:
+    modules = _modules_after_scan(samples / "dvd" / "AMPHIGORY_SAMPLE_DVD.iso")
+    assert "amphigory_daemon.formats.dvd_ifo" in modules
+    assert not modules & set(NOT_FOR_A_DVD_IMAGE)
+
+
+def test_offline_identify_loads_neither_the_network_nor_other_commands_settings(
+        samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # no config file of this machine's
+    monkeypatch.delenv("AMPHIGORY_CONFIG", raising=False)
+    modules = _modules_after(["identify", str(samples / "dvd" / "AMPHIGORY_SAMPLE_DVD.iso"), "--json", "--offline"])
+    assert "amphigory_cli.settings" in modules  # (it reads its own options, as `serve` does)
+    assert not modules & {*NOT_FOR_OFFLINE_IDENTIFY, *NOT_FOR_A_DVD_IMAGE}
+    assert not {m for m in modules if m.startswith(("httpx.", "asyncio.", "amphigory.metadata."))}
+    assert not _roots(modules) & set(SERVER_STACK)
 
 
 def test_an_image_loads_pycdlib_and_a_log_loads_the_makemkv_backend(samples: Path, shared_fixtures: Path) -> None:

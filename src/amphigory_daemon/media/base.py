@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Literal, Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, Self, runtime_checkable
 
-from amphigory_daemon.formats.cue import CueSheet
+if TYPE_CHECKING:  # only a CD image builds a sheet (media.cdimage imports the parser): a DVD never loads it
+    from amphigory_daemon.formats.cue import CueSheet
 
 DiscType = Literal["dvd", "bluray", "uhd", "cd"]
 

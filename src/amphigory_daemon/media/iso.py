@@ -18,7 +18,6 @@ from typing import BinaryIO
 
 from amphigory_daemon.media.base import DiscMedia, DiscType, MediaBase, MediaError, split_relpath
 from amphigory_daemon.media.bdmv_backup import bluray_type_with_backup
-from amphigory_daemon.media.udf import UdfMedia
 
 SECTOR = 2048
 _UDF_ANCHOR_SECTOR = 256
@@ -196,6 +195,8 @@ def open_image(path: Path) -> DiscMedia:
     try:
         return IsoMedia(path)
     except UdfOnlyImage:
+        from amphigory_daemon.media.udf import UdfMedia  # here: an image pycdlib reads never pays for this reader
+
         return UdfMedia(path)
 
 

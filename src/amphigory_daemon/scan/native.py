@@ -12,18 +12,12 @@ import time
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from amphigory_daemon.fingerprint import FingerprintError, identify_media
-from amphigory_daemon.formats.bluray import TICKS_PER_SECOND, BlurayStream
-from amphigory_daemon.formats.bluray_clpi import BlurayClip, parse_clpi
-from amphigory_daemon.formats.bluray_meta import meta_title
-from amphigory_daemon.formats.bluray_mpls import BlurayPlaylist, parse_mpls, playlist_number
-from amphigory_daemon.formats.cue import FRAMES_PER_SECOND, LEAD_IN, compute_toc, track_byte_ranges
-from amphigory_daemon.formats.discid import audio_session
 from amphigory_daemon.formats.dvd_ifo import SECTOR, DvdTitle, read_dvd
 from amphigory_daemon.formats.errors import FormatError
 from amphigory_daemon.media import DiscMedia, MediaError, open_disc
-from amphigory_daemon.media.bdmv_backup import names_with_backup, parse_with_backup
 from amphigory_daemon.scan.classify import Classification as Verdict
 from amphigory_daemon.scan.classify import TitleFacts, classify_titles
 from amphigory_protocol.disc import (
@@ -34,6 +28,11 @@ from amphigory_protocol.disc import (
     Title,
     VideoInfo,
 )
+
+if TYPE_CHECKING:  # the Blu-ray and CD parsers are imported by their own scans only: a DVD never loads them
+    from amphigory_daemon.formats.bluray import BlurayStream
+    from amphigory_daemon.formats.bluray_clpi import BlurayClip
+    from amphigory_daemon.formats.bluray_mpls import BlurayPlaylist
 
 _VTS_IFO = re.compile(r"VTS_(\d\d)_0\.IFO", re.IGNORECASE)
 _VTS_BUP = re.compile(r"VTS_(\d\d)_0\.BUP", re.IGNORECASE)
@@ -129,6 +128,9 @@ class _Clips:
         self._streams = {n.split(".", 1)[0]: n for n in names if n.lower().endswith((".m2ts", ".mts"))}
 
     def info(self, clip: str) -> BlurayClip | None:
+        from amphigory_daemon.formats.bluray_clpi import parse_clpi
+        from amphigory_daemon.media.bdmv_backup import parse_with_backup
+
         if clip not in self._info:
             try:
                 self._info[clip] = parse_with_backup(self._media, f"BDMV/CLIPINF/{clip}.clpi", parse_clpi)
@@ -155,6 +157,8 @@ def _bd_video(streams: Iterable[BlurayStream]) -> VideoInfo | None:
 
 
 def _bd_title(number: int, name: str, p: BlurayPlaylist, clips: _Clips) -> Title:
+    from amphigory_daemon.formats.bluray import TICKS_PER_SECOND
+
     audio = [s for s in p.streams if s.kind == "audio"]
     subs = [s for s in p.streams if s.kind == "pg"]
     return Title(
@@ -173,6 +177,9 @@ def _bd_title(number: int, name: str, p: BlurayPlaylist, clips: _Clips) -> Title
 
 
 def _scan_bluray(media: DiscMedia) -> list[Title]:
+    from amphigory_daemon.formats.bluray_mpls import parse_mpls, playlist_number
+    from amphigory_daemon.media.bdmv_backup import names_with_backup, parse_with_backup
+
     if not media.exists("BDMV/PLAYLIST") and not media.exists("BDMV/BACKUP/PLAYLIST"):
         raise ScanError(f"{media.source}: BDMV has no PLAYLIST folder, so its titles cannot be read")
     clips = _Clips(media)
@@ -195,6 +202,9 @@ def _scan_bluray(media: DiscMedia) -> list[Title]:
 
 
 def _scan_cd(media: DiscMedia) -> list[Title]:
+    from amphigory_daemon.formats.cue import FRAMES_PER_SECOND, LEAD_IN, compute_toc, track_byte_ranges
+    from amphigory_daemon.formats.discid import audio_session
+
     sheet = media.cue_sheet
     if sheet is None:
         raise ScanError(f"{media.source}: a CD without a TOC")
@@ -245,6 +255,12 @@ def _classify(titles: list[Title]) -> list[Title]:
     return _with_verdicts(titles, classify_titles(facts))
 
 
+def _meta_title(media: DiscMedia) -> str | None:
+    from amphigory_daemon.formats.bluray_meta import meta_title
+
+    return meta_title(media)
+
+
 def scan_media(media: DiscMedia) -> ScanResult:
     """Every title of an opened disc, classified, with the disc's identity; `ScanError` when there is none."""
     started = time.perf_counter()
@@ -264,7 +280,7 @@ def scan_media(media: DiscMedia) -> ScanResult:
         fingerprint=identity.fingerprint, disc_type=identity.disc_type, volume_name=identity.volume_name,
         public_ids=identity.public_ids, backend="native", titles=titles,
         title=sheet.cdtext.title if sheet else None, artist=sheet.cdtext.performer if sheet else None,
-        meta_title=meta_title(media) if media.disc_type in ("bluray", "uhd") else None,
+        meta_title=_meta_title(media) if media.disc_type in ("bluray", "uhd") else None,
         scan_ms=round((time.perf_counter() - started) * 1000, 3),
     )
 
