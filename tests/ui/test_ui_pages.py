@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -14,6 +15,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from ui_stack import SAMPLES, Stack, Watched
+
+from helpers_patience import PATIENCE
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -24,8 +27,17 @@ HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)<"
 
 
 def get_json(stack: Stack, path: str) -> Any:
-    with urllib.request.urlopen(stack.url + path, timeout=5) as response:
-        return json.loads(response.read())
+    """The answer at `path`, waiting while it is a 404: a card says "scanned" as soon as the daemon does, a moment
+    before the webapp has stored the scan (and the disc's page exists)."""
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        try:
+            with urllib.request.urlopen(stack.url + path, timeout=5) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404 or time.monotonic() > deadline:
+                raise
+        time.sleep(0.05)
 
 
 def post_json(stack: Stack, path: str, body: Any) -> Any:

@@ -58,6 +58,7 @@ class HandsFree:
         self.tasks = tasks
         self.filing = filing
         self.notifier = notifier
+        self._publishing = asyncio.Lock()  # states reach browsers in the order they were made
         self.countdowns: dict[str, Countdown] = {}  # by drive
         self.batches: dict[str, Batch] = {}  # by fingerprint
         self.notes: dict[str, str] = {}  # by drive: what hands-free mode last did there, in words
@@ -214,16 +215,21 @@ class HandsFree:
     # -- what the dashboard shows ----------------------------------------------------------------------------
 
     async def state(self) -> dict[str, Any]:
+        # The database first: countdowns and notes are read after it, so none that starts meanwhile is left out.
+        needs_review = await review.needs_review(self.discs.db)
         settings = self.settings()
         return {"countdowns": [c.to_json() for c in self.countdowns.values()], "notes": dict(self.notes),
-                "needs_review": await review.needs_review(self.discs.db), "on_insert": settings.on_insert,
+                "needs_review": needs_review, "on_insert": settings.on_insert,
                 "drive_rules": dict(settings.drive_on_insert)}
 
     async def publish(self) -> None:
-        try:
-            await self.tasks.manager.broadcast_browser({"type": "handsfree", **await self.state()})
-        except Exception:
-            log.exception("could not push the hands-free state to browsers")
+        """Push the state to browsers. One at a time: a state made before a countdown started must never reach a
+        browser after the one that shows it (the dashboard would hide a running countdown)."""
+        async with self._publishing:
+            try:
+                await self.tasks.manager.broadcast_browser({"type": "handsfree", **await self.state()})
+            except Exception:
+                log.exception("could not push the hands-free state to browsers")
 
     def forget_drive(self, drive_id: str) -> None:
         """The disc left the drive: its note and any countdown go."""
