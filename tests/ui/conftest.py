@@ -6,7 +6,8 @@ the asyncio tests of later modules from starting theirs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +16,22 @@ from ui_stack import Stack, Watched, chromium, running_stack
 
 # Assertions wait up to 15 s (not Playwright's 5 s) so a busy 2-core CI machine is not mistaken for a broken page.
 expect.set_options(timeout=15_000)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    """A failed browser test shows what the processes logged and what the page said: a failure on a busy CI
+    machine is then explained by its own report."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for name, value in getattr(item, "funcargs", {}).items():
+        if isinstance(value, Stack):
+            for process in ("webapp", "daemon"):
+                report.sections.append((f"{name} {process} log (last 4000 characters)", value.log(process)))
+        elif isinstance(value, Watched) and value.console:
+            report.sections.append((f"{name} page console", "\n".join(value.console[-200:])))
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +58,7 @@ def watch(browser: Any, **context: Any) -> Iterator[Watched]:
 
     page.on("dialog", on_dialog)
     page.on("pageerror", lambda exc: watched.errors.append(str(exc)))
+    page.on("console", lambda msg: watched.console.append(f"{time.strftime('%H:%M:%S')} {msg.type}: {msg.text}"))
     try:
         yield watched
     finally:

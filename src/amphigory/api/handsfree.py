@@ -33,6 +33,7 @@ class ReviewItem(BaseModel):
 
 
 class HandsFreeState(BaseModel):
+    seq: int = Field(description="increases with every state made: a client keeps the state with the highest")
     countdowns: list[Countdown]
     notes: dict[str, str] = Field(description="by drive id: what hands-free mode last did there")
     needs_review: list[ReviewItem]

@@ -59,6 +59,7 @@ class HandsFree:
         self.filing = filing
         self.notifier = notifier
         self._publishing = asyncio.Lock()  # states reach browsers in the order they were made
+        self._seq = 0  # of the last state made
         self.countdowns: dict[str, Countdown] = {}  # by drive
         self.batches: dict[str, Batch] = {}  # by fingerprint
         self.notes: dict[str, str] = {}  # by drive: what hands-free mode last did there, in words
@@ -218,8 +219,11 @@ class HandsFree:
         # The database first: countdowns and notes are read after it, so none that starts meanwhile is left out.
         needs_review = await review.needs_review(self.discs.db)
         settings = self.settings()
-        return {"countdowns": [c.to_json() for c in self.countdowns.values()], "notes": dict(self.notes),
-                "needs_review": needs_review, "on_insert": settings.on_insert,
+        # A state answered to GET /api/handsfree can reach a browser after a newer one pushed on the feed; the
+        # browser keeps the state with the highest `seq` (increasing, also across restarts on one machine).
+        self._seq = max(self._seq + 1, time.monotonic_ns())
+        return {"seq": self._seq, "countdowns": [c.to_json() for c in self.countdowns.values()],
+                "notes": dict(self.notes), "needs_review": needs_review, "on_insert": settings.on_insert,
                 "drive_rules": dict(settings.drive_on_insert)}
 
     async def publish(self) -> None:

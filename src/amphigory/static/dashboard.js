@@ -221,7 +221,13 @@
   }
   const reviewBox = document.getElementById("needs-review");
 
+  let handsfreeSeq = 0; // of the newest state applied: an answer to an older request never undoes a newer push
+
   function applyHandsFree(state) {
+    if (typeof state.seq === "number") {
+      if (state.seq < handsfreeSeq) return;
+      handsfreeSeq = state.seq;
+    }
     countdowns.clear();
     for (const c of state.countdowns || []) {
       countdowns.set(c.drive_id, { ...c, deadline: performance.now() + c.remaining * 1000 });
@@ -388,6 +394,7 @@
         placeCards();
         for (const d of drives.values()) renderDrive(d);
         renderDaemons();
+        handsfreeSeq = 0; // a new connection, maybe to a webapp on another machine: its states count afresh
         loadHandsFree();
         break;
       case "handsfree":
@@ -397,9 +404,14 @@
         notifyBrowser(msg.notification);
         break;
       case "task":
-        // A finished rip of a disc nobody named joins the needs-review list.
-        if (msg.task && msg.task.type === "rip" && msg.task.status === "complete" && !reviewRefresh) {
-          reviewRefresh = setTimeout(() => { reviewRefresh = null; loadHandsFree(); }, 300);
+        if (msg.task && msg.task.type === "rip" && msg.task.status === "complete") {
+          // A finished rip of a disc nobody named joins the needs-review list, and changes how many titles of
+          // the disc were ripped before.
+          if (!reviewRefresh) reviewRefresh = setTimeout(() => { reviewRefresh = null; loadHandsFree(); }, 300);
+          if (msg.task.fingerprint) {
+            known.delete(msg.task.fingerprint);
+            lookUp(msg.task.fingerprint);
+          }
         }
         break;
       case "drive": {
@@ -437,12 +449,6 @@
       case "disc":
         known.delete(msg.fingerprint);
         lookUp(msg.fingerprint);
-        break;
-      case "task": // a finished rip changes how many titles of the disc were ripped before
-        if (msg.task && msg.task.type === "rip" && msg.task.status === "complete" && msg.task.fingerprint) {
-          known.delete(msg.task.fingerprint);
-          lookUp(msg.task.fingerprint);
-        }
         break;
       default:
         break;
