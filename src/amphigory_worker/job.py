@@ -149,7 +149,7 @@ def _run(client: WebappClient, spec: dict[str, Any], folder: Path, reporter: Rep
                 raise
             target = result_path  # the same path, but not the webapp's machine after all: send it
     for tries_left in (1, 0):
-        result["sha256"] = client.upload(task_id, lease, target, lambda done, size: None)
+        result["checksum"] = client.upload(task_id, lease, target, lambda done, size: None)
         try:
             client.complete(task_id, lease, result)
             return
