@@ -92,7 +92,7 @@ def run_job(client: WebappClient, scratch: Path, task_id: str, attempt: int) -> 
     except TranscodeError as exc:
         _fail(client, task_id, lease, exc.code, str(exc))
     except TransferError as exc:
-        _fail(client, task_id, lease, "transfer_failed", str(exc))
+        _fail(client, task_id, lease, exc.code, str(exc))
     except OSError as exc:
         code = DISK_FULL if is_disk_full(exc) else "io_error"
         _fail(client, task_id, lease, code, f"{exc.strerror or exc} ({exc.filename or 'no file'})")

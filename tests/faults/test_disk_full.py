@@ -100,6 +100,24 @@ def test_disk_full_mid_transcode_fails_the_filing_cleanly(tmp_path: Path) -> Non
             stack.stop()
 
 
+def test_disk_full_as_the_transcode_reaches_the_library_fails_the_filing_cleanly(tmp_path: Path) -> None:
+    library = tmp_path / "data" / "library"  # the worker's folder is on another file system: it uploads its result
+    with small_disk(library):
+        stack = FaultStack(tmp_path, webapp_args=("--offline", "1", "--transcode", "ffmpeg", "--workers", "1"),
+                           rip_speed=None, transcode_speed=None)
+        try:
+            stack.start()
+            filler = fill(library, leave=64 << 10)  # the transcode is about 100 KB: its upload runs out of room
+            fingerprint, rip, filing = ripped_and_filing(stack)
+
+            assert_failed_cleanly(stack, filing, fingerprint, rip)
+            filler.unlink()
+            retried = assert_retry_files_it(stack, filing)
+            assert retried["result"]["transcoded"] is True and retried["result"]["delivery"] == "uploaded"
+        finally:
+            stack.stop()
+
+
 def test_disk_full_mid_filing_fails_cleanly(tmp_path: Path) -> None:
     library = tmp_path / "data" / "library"
     with small_disk(library):
