@@ -145,10 +145,14 @@ class FaultStack(Stack):
             time.sleep(0.05)
 
     def scanned_dvd(self) -> str:
-        """Insert the sample DVD and wait for the webapp's own scan of it; its fingerprint."""
+        """Insert the sample DVD and wait for the webapp's own scan of it, stored; its fingerprint."""
         self.insert(DVD_ISO)
         drive = self.until(lambda: (d := self.drive()) and d["state"] == "scanned" and d, "the DVD scanned")
-        return str(drive["fingerprint"])
+        fingerprint = str(drive["fingerprint"])
+        # the drive can say "scanned" a moment before the webapp has stored the scan (a rip then is refused)
+        self.until(lambda: [t for t in self.get(f"/api/discs/{fingerprint}")["tracks"] if t["number"] == SHORT_TITLE],
+                   "the scan stored")
+        return fingerprint
 
     def rip(self, fingerprint: str, number: int = SHORT_TITLE) -> str:
         """Start ripping one title; its task id."""
