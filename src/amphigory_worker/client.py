@@ -40,7 +40,12 @@ def _refusal(response: httpx.Response) -> LeaseLost:
 
 
 class TransferError(Exception):
-    """A download or upload that could not be completed and verified."""
+    """A download or upload that could not be completed and verified; `code` is the task's error code
+    (`disk_full` when the webapp has no room for the result)."""
+
+    def __init__(self, message: str, code: str = "transfer_failed") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def http_base(url: str) -> str:
@@ -173,6 +178,9 @@ class WebappClient:
                 continue
             if response.status_code == 409 and _refusal(response).code != "bad_offset":
                 raise _refusal(response)
+            if response.status_code == 507:
+                refused = _refusal(response)
+                raise TransferError(str(refused), refused.code)
         raise TransferError(f"could not upload the result of job {task_id} in {TRANSFER_TRIES} tries")
 
     def _get_json(self, path: str, lease: str) -> dict[str, Any]:

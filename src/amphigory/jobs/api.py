@@ -25,6 +25,7 @@ from amphigory.auth import same_secret
 from amphigory.jobs.service import JobRefused, JobService, WorkerSeen
 from amphigory.tasks import Task
 from amphigory_protocol.checksum import ChecksumError, hash_file, parse_checksum
+from amphigory_protocol.disk_full import DISK_FULL, is_disk_full
 
 _ID = Field(min_length=1, max_length=200)
 Lease = Annotated[str, Query(min_length=1, max_length=64, description="the lease the claim gave")]
@@ -168,30 +169,58 @@ def is_result_upload(method: str, path: str) -> bool:
     return method == "PUT" and path.startswith("/api/jobs/") and path.endswith("/result")
 
 
-@router.put("/{task_id}/result", response_model=Received, responses=problem_responses(409),
+@router.put("/{task_id}/result", response_model=Received, responses=problem_responses(409, 507),
             openapi_extra={"requestBody": {"content": {"application/octet-stream": {"schema": {
                 "type": "string", "format": "binary"}}}, "required": True}})
 async def upload(task_id: str, request: Request, lease: Lease, jobs: Jobs,
                  offset: Annotated[int, Query(ge=0, le=1 << 50)] = 0) -> Received:
-    """Append the body to the result from byte `offset` (which must be what has arrived so far)."""
+    """Append the body to the result from byte `offset` (which must be what has arrived so far); 507 `disk_full`
+    when the library's disk has no room for it (the part that arrived is removed)."""
     path = jobs.upload_path(await jobs.held(task_id, lease))
     path.parent.mkdir(parents=True, exist_ok=True)
     have = path.stat().st_size if path.exists() else 0
     if offset != have:
         raise JobRefused("bad_offset", f"the result has {have} bytes; send from there")
-    handle = await asyncio.to_thread(open, path, "ab")
-    try:
-        buffer = bytearray()
-        async for chunk in request.stream():
-            buffer += chunk
-            if len(buffer) >= 1 << 20:
-                await asyncio.to_thread(handle.write, bytes(buffer))
-                buffer.clear()
-        if buffer:
-            await asyncio.to_thread(handle.write, bytes(buffer))
-    finally:
-        await asyncio.to_thread(handle.close)
+    full = await _append(request, path)
+    if full is not None:
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+        raise JobRefused(DISK_FULL, f"the library's disk is full ({full.strerror}): the result does not fit")
     return Received(received=path.stat().st_size)
+
+
+async def _append(request: Request, path: Path) -> OSError | None:
+    """Append the request's body to `path`; the disk-full error that stopped it, if one did (the rest of the body
+    is then read and dropped, so the worker hears the answer rather than a connection reset)."""
+    handle = await asyncio.to_thread(open, path, "ab")
+    full: OSError | None = None
+    buffer = bytearray()
+
+    async def write() -> None:
+        nonlocal full
+        try:
+            await asyncio.to_thread(handle.write, bytes(buffer))
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            full = exc
+        buffer.clear()
+
+    try:
+        async for chunk in request.stream():
+            if full is None:
+                buffer += chunk
+                if len(buffer) >= 1 << 20:
+                    await write()
+        if buffer and full is None:
+            await write()
+    finally:
+        try:
+            await asyncio.to_thread(handle.close)
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            full = full or exc
+    return full
 
 
 @router.post("/{task_id}/complete", response_model=Task | None, responses=problem_responses(409))

@@ -47,6 +47,7 @@ from amphigory.library.naming import (
 from amphigory.library.refile import filing_source, inside, refile_renamed, release_ripped
 from amphigory.library.tags import CoverSource, album_artist, tag_for_library
 from amphigory.tasks import Task, TaskProblem, TaskService
+from amphigory_protocol.disk_full import DISK_FULL, is_disk_full
 from amphigory_worker.transcode import Recipe, TranscodeError, TranscodeMode
 
 log = logging.getLogger(__name__)
@@ -290,7 +291,9 @@ def _failure(exc: Exception) -> tuple[str, str]:
     if isinstance(exc, FilingError):
         return exc.code, f"filing failed: {exc.message}"
     if isinstance(exc, TranscodeError):
-        return "transcode_failed", f"filing failed: {exc}"
+        return exc.code, f"filing failed: {exc}"
+    if isinstance(exc, OSError) and is_disk_full(exc):
+        return DISK_FULL, f"filing failed: the library's disk is full ({exc.strerror}: {exc.filename or 'no file'})"
     if isinstance(exc, OSError):
         return "io_error", f"filing failed: {exc.strerror or exc} ({exc.filename or 'no file'})"
     log.exception("filing failed")
