@@ -31,10 +31,10 @@ NOT_FOR_A_DVD_IMAGE = ("pycdlib", "logging", "amphigory_daemon.formats.cue", "am
                        "amphigory_daemon.formats.bluray", "amphigory_daemon.formats.bluray_mpls",
                        "amphigory_daemon.formats.bluray_clpi", "amphigory_daemon.formats.bluray_meta",
                        "amphigory_daemon.media.cdimage", "amphigory_daemon.media.folder")
-# offline, nothing that talks to the network, nor the daemon's and worker's settings (and the token code)
+# offline, nothing that talks to the network, nor the webapp's, daemon's and worker's settings (and the token code)
 NOT_FOR_OFFLINE_IDENTIFY = ("asyncio", "httpx", "amphigory.metadata", "amphigory.identify.identifier",
-                            "amphigory_daemon.config", "amphigory_worker.settings", "amphigory_cli.token_file",
-                            "secrets")
+                            "amphigory.webapp_config", "amphigory_daemon.config", "amphigory_worker.settings",
+                            "amphigory_cli.token_file", "secrets")
 
 _PROBE = """
 import contextlib, io, json, sys
