@@ -4,7 +4,8 @@
 1. Whole process, interleaved so machine load hits every command alike (median and minimum of ``--runs``):
    ``amphigory scan DISC --json`` (and of the disc's folder copy, which needs no ISO reader), ``amphigory
    identify DISC --json --offline`` and ``amphigory --version`` (each only where this checkout has the command),
-   ``python -c pass`` (the floor any Python command pays) and ``HandBrakeCLI --scan -t 0 -i DISC``. Target: each
+   ``python -c pass`` and ``python -S -c pass`` (the floor any Python command pays, with and without site) and
+   ``HandBrakeCLI --scan -t 0 -i DISC``. Target: each
    amphigory command under 100 ms. Each command's CPU time (user + system) is printed too: on a busy machine it
    tells more than the wall time.
 2. ``amphigory demo``: from starting the process to ``GET /api/drives`` listing the drives with every sample disc
@@ -79,7 +80,10 @@ def _commands(disc: Path) -> dict[str, list[str]]:
             commands[label] = cmd
         else:
             print(f"  ({label}: not in this checkout, or failed; left out)")
+    # the floor any Python command pays: the interpreter with site-packages' .pth files (what a console script
+    # starts with), and the bare interpreter
     commands["python -c pass (floor)"] = [sys.executable, "-c", "pass"]
+    commands["python -S -c pass (floor, no site)"] = [sys.executable, "-S", "-c", "pass"]
     if shutil.which("HandBrakeCLI"):
         commands["HandBrakeCLI --scan -t 0"] = ["HandBrakeCLI", "--scan", "-t", "0", "-i", str(disc)]
         _wall(commands["HandBrakeCLI --scan -t 0"])
