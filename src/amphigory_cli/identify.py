@@ -10,7 +10,7 @@ import json
 import sys
 from typing import TextIO
 
-from amphigory.config import MetadataSettings
+from amphigory.option_values import MetadataSettings
 from amphigory.identify.knowledge import classified, scan_json
 from amphigory.identify.result import Identification
 from amphigory_cli.scan import render_table

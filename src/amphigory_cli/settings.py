@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from amphigory.config import (
+from amphigory.option_values import (
     COVERART_URL,
     DEFAULT_PORT,
     MUSICBRAINZ_URL,

@@ -33,7 +33,7 @@ NOT_FOR_A_DVD_IMAGE = ("pycdlib", "logging", "amphigory_daemon.formats.cue", "am
                        "amphigory_daemon.media.cdimage", "amphigory_daemon.media.folder")
 # offline, nothing that talks to the network, nor the webapp's, daemon's and worker's settings (and the token code)
 NOT_FOR_OFFLINE_IDENTIFY = ("asyncio", "httpx", "amphigory.metadata", "amphigory.identify.identifier",
-                            "amphigory.webapp_config", "amphigory_daemon.config", "amphigory_worker.settings",
+                            "amphigory.config", "amphigory_daemon.config", "amphigory_worker.settings",
                             "amphigory_cli.token_file", "secrets")
 
 _PROBE = """
