@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "ui"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # helpers_patience
 
 from ui_stack import SAMPLES, chromium, running_stack
 

@@ -18,7 +18,8 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from amphigory.api.disc_repository import DiscRepository, select_disc_id
+from amphigory.api.disc_repository import DiscRepository
+from amphigory.api.disc_sql import select_disc_id
 from amphigory.database import Database, now
 
 DISCS = 100_000

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "ui"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # helpers_patience
 
 from ui_stack import SAMPLES, Stack, chromium, running_stack
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import uvicorn
 
@@ -13,6 +14,11 @@ from amphigory_cli.token_file import ensure_token, token_path
 def serve(settings: WebappSettings) -> int:
     from amphigory.main import create_app
 
+    # What the webapp decides (identifications, hands-free countdowns, jobs) is logged as the daemon logs what it
+    # does. Libraries stay at warnings: uvicorn's access log, and httpx's and Apprise's request lines, which could
+    # carry a notification URL's secret.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("amphigory").setLevel(logging.INFO)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.token is None:
         settings = dataclasses.replace(settings, token=ensure_token(settings.data_dir))

@@ -28,17 +28,19 @@ def _source_file(source: dict[str, Any]) -> str:
     return str(source["playlist"]) if "playlist" in source else f"{source['title']:02d}"
 
 
-def discdb_record(scan: ScanResult, items: dict[int, tuple[str, str]], item_id: int) -> dict[str, Any]:
-    """A TheDiscDB media item for a scanned sample disc. Titles are listed in reverse, as MakeMKV's order is not
-    the disc's: the mapping must go by source and length, not position."""
+def discdb_record(scan: ScanResult, items: dict[int, tuple[str, str]], item_id: int, *,
+                  film: str = "Amphigory Sample", year: int = 2024, tmdb_id: int = SAMPLE_TMDB_ID) -> dict[str, Any]:
+    """A TheDiscDB media item for a scanned sample disc (by default the sample film). Titles are listed in reverse,
+    as MakeMKV's order is not the disc's: the mapping must go by source and length, not position."""
     titles = [title_record(
         index, duration=_clock(t.duration_seconds), size=t.size_bytes, source_file=_source_file(t.source),
         segment_map=",".join(t.segment_map), name=items.get(t.number, (None, None))[0],
         item_type=items.get(t.number, (None, None))[1])
         for index, t in enumerate(reversed(scan.titles))]
     assert scan.public_ids.thediscdb_content_hash
-    return disc_record(item_id=item_id, title="Amphigory Sample", year=2024, kind="Movie",
-                       tmdb=str(SAMPLE_TMDB_ID), imdb="tt9000001", release=f"2024 {scan.disc_type}",
+    return disc_record(item_id=item_id, title=film, year=year, kind="Movie",
+                       tmdb=str(tmdb_id), imdb=f"tt{9000001 + tmdb_id - SAMPLE_TMDB_ID}",
+                       release=f"{year} {scan.disc_type}",
                        content_hash=scan.public_ids.thediscdb_content_hash,
                        disc_format="Blu-Ray" if scan.disc_type == "bluray" else "DVD", titles=titles)
 

@@ -14,6 +14,37 @@ import pytest
 from playwright.sync_api import expect
 from ui_stack import Stack, Watched, chromium, running_stack
 
+# Every feed message in short on the page's console (shown when a test fails): what the page was told, in order.
+LOG_FEED = """
+(() => {
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("open", () => console.log("feed open"));
+      this.addEventListener("close", (e) => console.log(`feed closed ${e.code}`));
+      this.addEventListener("message", (e) => {
+        let m; try { m = JSON.parse(e.data); } catch (err) { return; }
+        const d = m.drive ? ` ${m.drive.drive_id} ${m.drive.state}` : "";
+        const c = m.type === "handsfree" ? ` seq=${m.seq} countdowns=${(m.countdowns || []).map((x) => x.drive_id)}`
+          : "";
+        console.log(`feed ${m.type}${d}${c}${m.event ? ` ${m.event.event} ${m.event.drive_id}` : ""}`);
+      });
+    }
+  };
+  const nativeFetch = window.fetch;
+  window.fetch = async (url, init) => {
+    const response = await nativeFetch(url, init);
+    if (String(url).startsWith("/api/handsfree")) {
+      response.clone().json().then((m) => console.log(
+        `fetch ${url} ${response.status} seq=${m.seq} countdowns=${(m.countdowns || []).map((x) => x.drive_id)}`),
+      () => {});
+    }
+    return response;
+  };
+})();
+"""
+
 # Assertions wait up to 15 s (not Playwright's 5 s) so a busy 2-core CI machine is not mistaken for a broken page.
 expect.set_options(timeout=15_000)
 
@@ -58,6 +89,7 @@ def watch(browser: Any, **context: Any) -> Iterator[Watched]:
 
     page.on("dialog", on_dialog)
     page.on("pageerror", lambda exc: watched.errors.append(str(exc)))
+    page.add_init_script(LOG_FEED)
     page.on("console", lambda msg: watched.console.append(f"{time.strftime('%H:%M:%S')} {msg.type}: {msg.text}"))
     try:
         yield watched

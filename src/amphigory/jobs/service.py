@@ -306,6 +306,7 @@ class JobService:
             why = (f"worker {job.worker} went silent for {self.worker_timeout:g} s" if job.state == "claimed"
                    else "the webapp stopped while filing its result")
             log.warning("job %s: %s; running it again (attempt %d)", job.task_id, why, attempt)
+            await self.tasks.local_waiting_again(job.task_id)  # the queue page shows it waiting, not running
             await self._enqueue(job.task_id, attempt)
             if self.local is not None:
                 self.local.start()

@@ -79,6 +79,14 @@ class TaskRecords:
         if changed:
             await self.publish_id(task_id)
 
+    async def waiting_again(self, task_id: str, daemon_id: str) -> None:
+        """A running task waits again for someone to run it (its worker went silent): queued, from 0 %."""
+        async with self.db.connection() as conn:
+            changed = await update_task(conn, task_id, daemon_id, {"status": "queued", "progress": 0},
+                                        only=("running",))
+        if changed:
+            await self.publish_id(task_id)
+
     async def finish(
         self, task_id: str, daemon_id: str, status: TaskStatus, *, result: dict[str, Any] | None = None,
         error: str | None = None, error_code: str | None = None, fingerprint: str | None = None,

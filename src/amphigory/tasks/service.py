@@ -297,6 +297,10 @@ class TaskService:
         """The webapp's own task is running, `progress` percent done."""
         await self._records.progress(task_id, WEBAPP, progress)
 
+    async def local_waiting_again(self, task_id: str) -> None:
+        """The webapp's running task is queued again (a job whose worker went silent, before its next attempt)."""
+        await self._records.waiting_again(task_id, WEBAPP)
+
     async def local_finish(
         self, task_id: str, status: TaskStatus, *, result: dict[str, Any] | None = None, error: str | None = None,
         error_code: str | None = None,

@@ -2,7 +2,7 @@
 
 `rip_title(job, on_progress)` picks the native (ffmpeg) or MakeMKV backend, reports `RipProgress` at least once
 a second, writes to a hidden partial name next to the final one, verifies the result (duration within 1 % of the
-title's; for FLAC the exact sample count and PCM MD5), hashes it (SHA-256) and only then gives it its final name,
+title's; for FLAC the exact sample count and PCM MD5), hashes it (BLAKE3) and only then gives it its final name,
 never replacing an existing file. Every failure is a `RipError` with a typed code, and leaves nothing behind.
 """
 

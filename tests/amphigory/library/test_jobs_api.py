@@ -142,6 +142,8 @@ async def test_a_silent_workers_job_is_queued_again_and_its_old_lease_is_void(
             await asyncio.sleep(0.05)
         assert time.monotonic() - started >= 0.5
         assert (task_id, 2) in await asyncio.to_thread(jobs.queue.pending)  # (attempt 1: nobody dequeued it here)
+        waiting = await app.task(task_id)
+        assert (waiting["status"], waiting["progress"]) == ("queued", 0)  # waiting for a worker, not "running"
         report = {"lease": lease, "worker": WORKER, "percent": 90}
         assert (await app.http.post(f"/api/jobs/{task_id}/progress", json=report, headers=AUTH)).status_code == 409
         assert (await claim(app, task_id, 1)).status_code == 409
