@@ -17,6 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from amphigory.api.disc_repository import DiscRepository, StoredDisc, StoredTrack
@@ -62,6 +63,16 @@ def label(kind: str | None) -> str:
     if not kind:
         return "—"
     return {"bluray": "Blu-ray", "dvd": "DVD", "cd": "CD", "uhd": "UHD Blu-ray"}.get(kind, kind.replace("_", " "))
+
+
+def _type_options(selected: str) -> Markup:
+    return Markup("").join(Markup('<option value="{0}"{1}>{2}</option>').format(
+        kind, Markup(" selected") if kind == selected else "", label(kind)) for kind in TITLE_TYPES)
+
+
+# Each title's type <select> offers every type: built once per selected type, not once per row (a decoy-laden
+# Blu-ray's review page has hundreds of rows). Key "": none selected.
+TYPE_OPTIONS: dict[str, Markup] = {kind: _type_options(kind) for kind in ("", *TITLE_TYPES)}
 
 
 def track_status(status: str | None) -> str:
@@ -135,7 +146,7 @@ async def disc_review(request: Request, fingerprint: str) -> Response:
     disc = planned(disc, scan)
     titles, duplicates = review_rows(disc)
     context: dict[str, Any] = {
-        "page": "disc", "disc": disc, "titles": titles, "duplicates": duplicates, "types": TITLE_TYPES,
+        "page": "disc", "disc": disc, "titles": titles, "duplicates": duplicates, "type_options": TYPE_OPTIONS,
         "artist": album_artist(disc, scan.artist if scan else None) or "",
         "ripped": sum(1 for t in disc.tracks if t.ripped_path or t.library_path),
         "rendered_at": now(),

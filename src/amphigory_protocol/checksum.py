@@ -3,7 +3,8 @@ how it was made. New rips use BLAKE3 (several times faster than SHA-256 on CPUs 
 spreads over cores); records made before it are bare SHA-256 hex (``rip_sha256``, the event's ``sha256``) and
 still verify as ``sha256:<hex>``.
 
-Pure: the hashers returned here are fed by whoever reads the file.
+The hashers returned here are fed by whoever reads the bytes; `hash_file` reads a whole file (the one way every
+part hashes a file: daemon rips, the webapp's job sources and uploads, workers' results).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 Algorithm = Literal["blake3", "sha256"]
@@ -66,6 +68,33 @@ def new_hasher(algorithm: Algorithm, threads: int = 1) -> Hasher:
     import blake3  # imported here: only a rip or a verification needs it
 
     return blake3.blake3(max_threads=threads)
+
+
+def hash_file(path: Path, algorithm: Algorithm = DEFAULT_ALGORITHM) -> Checksum:
+    """The checksum of a whole file. Blocking (call it on a worker thread: both hashers release the GIL)."""
+    if algorithm == "blake3":
+        import blake3
+
+        # mmap and every core: about 5 GB/s here against SHA-256's 1.3 GB/s (no SHA extensions on this CPU)
+        fast = blake3.blake3(max_threads=blake3.blake3.AUTO)
+        if path.stat().st_size > 0:  # an empty file cannot be mapped
+            fast.update_mmap(path)
+        return Checksum(algorithm, fast.hexdigest())
+    digest = new_hasher(algorithm)
+    feed_file(digest, path)
+    return Checksum(algorithm, digest.hexdigest())
+
+
+def feed_file(hasher: Hasher, path: Path, chunk: int = 4 << 20) -> int:
+    """Feed a file's bytes to `hasher` (a download resumed after them goes on from there); how many."""
+    done = 0
+    with path.open("rb", buffering=0) as handle:
+        buffer = bytearray(chunk)
+        view = memoryview(buffer)
+        while n := handle.readinto(buffer):
+            hasher.update(view[:n])
+            done += n
+    return done
 
 
 def checksum_fields(checksum: Checksum) -> dict[str, str]:

@@ -7,7 +7,6 @@ how much arrived and goes on from there; both are checked against a SHA-256 befo
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+
+from amphigory_protocol.checksum import Algorithm, Hasher, feed_file, hash_file, new_hasher, parse_checksum
 
 CHUNK = 1 << 20
 TRANSFER_TRIES = 5
@@ -39,7 +40,12 @@ def _refusal(response: httpx.Response) -> LeaseLost:
 
 
 class TransferError(Exception):
-    """A download or upload that could not be completed and verified."""
+    """A download or upload that could not be completed and verified; `code` is the task's error code
+    (`disk_full` when the webapp has no room for the result)."""
+
+    def __init__(self, message: str, code: str = "transfer_failed") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def http_base(url: str) -> str:
@@ -50,14 +56,6 @@ def http_base(url: str) -> str:
         raise ValueError(f"not a webapp URL (http://host:port or ws://host:port/ws): {url!r}")
     path = parts.path.removesuffix("/ws").rstrip("/")
     return urlunsplit((scheme, parts.netloc, path, "", ""))
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -115,27 +113,33 @@ class WebappClient:
     # -- transfers --------------------------------------------------------------------------------------------
 
     def download(self, task_id: str, lease: str, target: Path, on_bytes: Callable[[int, int], None]) -> None:
-        """The rip into `target`, resuming what is there, verified by its SHA-256 (`TransferError` if never)."""
-        expected = self._get_json(f"/api/jobs/{task_id}/source/sha256", lease)
-        size, digest = int(expected["size"]), str(expected["sha256"])
+        """The rip into `target`, resuming what is there, verified by its checksum as the bytes arrive (one pass:
+        no second read of the file); `TransferError` if it never comes intact."""
+        expected = self._get_json(f"/api/jobs/{task_id}/source/checksum", lease)
+        size, wanted = int(expected["size"]), parse_checksum(str(expected["checksum"]))
         for _ in range(TRANSFER_TRIES):
+            hasher = new_hasher(wanted.algorithm)
             have = target.stat().st_size if target.exists() else 0
             if have > size:
                 target.unlink()
                 have = 0
+            if have:
+                have = feed_file(hasher, target)  # what an earlier try fetched, hashed once on resuming
             if have < size:
                 try:
-                    self._fetch(task_id, lease, target, have, size, on_bytes)
+                    hasher = self._fetch(task_id, lease, target, have, size, on_bytes, hasher, wanted.algorithm)
                 except httpx.TransportError:
                     time.sleep(0.5)
                     continue
-            if sha256_of(target) == digest:
+            if hasher.hexdigest() == wanted.hexdigest:
                 return
             target.unlink()  # a wrong byte somewhere: fetch it all again
         raise TransferError(f"could not fetch the rip of job {task_id} intact in {TRANSFER_TRIES} tries")
 
     def _fetch(self, task_id: str, lease: str, target: Path, start: int, size: int,
-               on_bytes: Callable[[int, int], None]) -> None:
+               on_bytes: Callable[[int, int], None], hasher: Hasher, algorithm: Algorithm) -> Hasher:
+        """Append the rip from `start` to `target`, feeding `hasher` (fed with the first `start` bytes); the hasher
+        that has seen the whole file so far."""
         headers = {"Range": f"bytes={start}-"} if start else {}
         with self.http.stream("GET", f"/api/jobs/{task_id}/source", params={"lease": lease},
                               headers=headers, timeout=httpx.Timeout(60.0)) as response:
@@ -143,24 +147,27 @@ class WebappClient:
                 raise LeaseLost("lease lost while fetching")
             if response.status_code not in (200, 206):
                 response.raise_for_status()
-            if response.status_code == 200:
-                start = 0  # the server sent it all
+            if response.status_code == 200 and start:
+                start = 0  # the server sent it all: what was hashed so far goes
+                hasher = new_hasher(algorithm)
             done = start
             with target.open("r+b" if start else "wb") as handle:
                 handle.seek(start)
                 handle.truncate()
                 for chunk in response.iter_raw():  # as it arrives (a chunk size makes httpx re-buffer: 3x slower)
                     handle.write(chunk)
+                    hasher.update(chunk)
                     done += len(chunk)
                     on_bytes(done, size)
+        return hasher
 
     def upload(self, task_id: str, lease: str, source: Path, on_bytes: Callable[[int, int], None]) -> str:
-        """Send `source` as the job's result, resuming after a cut; its SHA-256."""
+        """Send `source` as the job's result, resuming after a cut; its checksum (`algorithm:hex`, BLAKE3)."""
         size = source.stat().st_size
         for _ in range(TRANSFER_TRIES):
             have = int(self._get_json(f"/api/jobs/{task_id}/result", lease)["received"])
             if have == size:
-                return sha256_of(source)
+                return str(hash_file(source))
             try:
                 response = self.http.put(f"/api/jobs/{task_id}/result", params={"lease": lease, "offset": have},
                                          content=_read_from(source, have, on_bytes, size),
@@ -171,6 +178,9 @@ class WebappClient:
                 continue
             if response.status_code == 409 and _refusal(response).code != "bad_offset":
                 raise _refusal(response)
+            if response.status_code == 507:
+                refused = _refusal(response)
+                raise TransferError(str(refused), refused.code)
         raise TransferError(f"could not upload the result of job {task_id} in {TRANSFER_TRIES} tries")
 
     def _get_json(self, path: str, lease: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from amphigory_protocol.disk_full import DISK_FULL, is_disk_full
 from amphigory_worker.client import LeaseLost, TransferError, WebappClient
 from amphigory_worker.transcode import Progress, Recipe, Stopped, TranscodeError, commands, run_blocking
 
@@ -89,11 +90,12 @@ def run_job(client: WebappClient, scratch: Path, task_id: str, attempt: int) -> 
         else:
             _fail(client, task_id, lease, "transfer_failed", f"the webapp refused the result: {refused}")
     except TranscodeError as exc:
-        _fail(client, task_id, lease, "transcode_failed", str(exc))
+        _fail(client, task_id, lease, exc.code, str(exc))
     except TransferError as exc:
-        _fail(client, task_id, lease, "transfer_failed", str(exc))
+        _fail(client, task_id, lease, exc.code, str(exc))
     except OSError as exc:
-        _fail(client, task_id, lease, "io_error", f"{exc.strerror or exc} ({exc.filename or 'no file'})")
+        code = DISK_FULL if is_disk_full(exc) else "io_error"
+        _fail(client, task_id, lease, code, f"{exc.strerror or exc} ({exc.filename or 'no file'})")
     except Exception as exc:
         log.exception("job %s failed", task_id)
         _fail(client, task_id, lease, "worker_error", f"{type(exc).__name__}: {exc}")
@@ -149,7 +151,7 @@ def _run(client: WebappClient, spec: dict[str, Any], folder: Path, reporter: Rep
                 raise
             target = result_path  # the same path, but not the webapp's machine after all: send it
     for tries_left in (1, 0):
-        result["sha256"] = client.upload(task_id, lease, target, lambda done, size: None)
+        result["checksum"] = client.upload(task_id, lease, target, lambda done, size: None)
         try:
             client.complete(task_id, lease, result)
             return

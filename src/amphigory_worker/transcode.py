@@ -14,6 +14,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import threading
 from collections import deque
@@ -25,6 +26,7 @@ from typing import Literal
 import imageio_ffmpeg
 
 from amphigory_protocol.children import DIE_WITH_US
+from amphigory_protocol.disk_full import DISK_FULL, says_disk_full
 
 TranscodeMode = Literal["none", "handbrake", "ffmpeg"]
 TRANSCODE_MODES: tuple[TranscodeMode, ...] = ("none", "handbrake", "ffmpeg")
@@ -42,10 +44,16 @@ _HANDBRAKE_LINE = re.compile(
     r"ETA (\d+)h(\d+)m(\d+)s\))?")
 _FFMPEG_TIME = re.compile(r"^out_time_(?:us|ms)=(\d+)$")  # both are microseconds (ffmpeg's historic misnomer)
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_PROGRESS_KEY = re.compile(r"^\w+=\S*$")  # ffmpeg's other -progress lines (speed=1.5x): not its last words
 
 
 class TranscodeError(Exception):
-    """The tool failed (or could not start); the message says which and how."""
+    """The tool failed (or could not start); the message says which and how, `code` is the task's error code
+    (`disk_full` when the tool ran out of space, so a person knows to free some and retry)."""
+
+    def __init__(self, message: str, code: str = "transcode_failed") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -213,7 +221,16 @@ def split_lines(buffer: bytearray) -> list[str]:
 
 def _failed(job: Transcoder, code: int, tail: deque[str]) -> TranscodeError:
     said = "; ".join(list(tail)[-3:]) or "no output"
-    return TranscodeError(f"{job.description or job.tool} failed (exit {code}): {said}")
+    name = job.description or job.tool
+    if says_disk_full(tail):
+        return TranscodeError(f"{name} ran out of disk space (exit {code}): {said}", DISK_FULL)
+    if code < 0:  # killed (by a person, the OOM killer, a shutdown): say so, a retry may well succeed
+        try:
+            signal_name = signal.Signals(-code).name
+        except ValueError:
+            signal_name = f"signal {-code}"
+        return TranscodeError(f"{name} was killed by {signal_name}: {said}")
+    return TranscodeError(f"{name} failed (exit {code}): {said}")
 
 
 async def run(job: Transcoder, on_progress: Callable[[float], None]) -> None:
@@ -236,7 +253,7 @@ async def run(job: Transcoder, on_progress: Callable[[float], None]) -> None:
                 progress = job.parse(line)
                 if progress is not None:
                     on_progress(progress.percent)
-                elif line.strip():
+                elif line.strip() and not _PROGRESS_KEY.match(line.strip()):
                     tail.append(line.strip())
 
     try:
@@ -275,7 +292,7 @@ def run_blocking(job: Transcoder, on_progress: Callable[[Progress], None], stop:
                 progress = job.parse(line)
                 if progress is not None:
                     on_progress(progress)
-                elif line.strip():
+                elif line.strip() and not _PROGRESS_KEY.match(line.strip()):
                     tail.append(line.strip())
         code = proc.wait()
     finally:

@@ -56,3 +56,23 @@ def test_a_failing_encoder_says_why(tmp_path: Path) -> None:
                                      "matroska", "-y", str(tmp_path / "o.mkv")], ffmpeg_parser(1.0), "ffmpeg test")
     with pytest.raises(TranscodeError, match=r"ffmpeg test failed \(exit "):
         run_blocking(job, lambda p: None, threading.Event())
+
+
+def _shell(script: str) -> Transcoder:
+    return Transcoder("/bin/sh", ["-c", script], ffmpeg_parser(1.0), "ffmpeg test")
+
+
+def test_an_encoder_out_of_space_is_disk_full_and_its_progress_lines_are_not_its_last_words() -> None:
+    job = _shell("echo speed=1.5x; echo 'Error writing trailer: No space left on device'; echo progress=end; exit 228")
+    with pytest.raises(TranscodeError) as info:
+        run_blocking(job, lambda p: None, threading.Event())
+    assert info.value.code == "disk_full"
+    assert str(info.value) == ("ffmpeg test ran out of disk space (exit 228): Error writing trailer: "
+                               "No space left on device")
+
+
+def test_a_killed_encoder_says_by_what() -> None:
+    with pytest.raises(TranscodeError) as info:
+        run_blocking(_shell("echo 'Output #0, matroska'; kill -9 $$"), lambda p: None, threading.Event())
+    assert info.value.code == "transcode_failed"
+    assert str(info.value) == "ffmpeg test was killed by SIGKILL: Output #0, matroska"

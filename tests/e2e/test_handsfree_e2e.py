@@ -9,6 +9,7 @@ tests do not depend on each other's order; the countdown's cancel runs on a stac
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -189,6 +190,40 @@ def test_cancelling_the_countdown_rips_nothing(tmp_path: Path, hook: Webhook) ->
             until(lambda: api.get("/api/handsfree").json()["countdowns"], "the second countdown", stack)
             assert api.post("/api/handsfree/rip-now", json={"drive_id": stack.drive("dvd")}).status_code == 200
             until(lambda: rips_of(api, dvd), "the rip", stack)
+    finally:
+        stack.stop()
+
+
+def test_a_countdown_cut_short_by_a_webapp_restart_starts_over_and_a_cancel_survives_a_reconnect(
+        tmp_path: Path, hook: Webhook) -> None:
+    stack = HandsFreeStack(tmp_path, notify=hook.url("/restart"), delay=600)
+    try:
+        stack.start()
+        with httpx.Client(base_url=stack.url, timeout=30, trust_env=False) as api:
+            stack.put("film", BD_FOLDER)
+            fingerprint = disc_in(api, stack, "film")
+            until(lambda: api.get("/api/handsfree").json()["countdowns"], "the countdown", stack)
+            stack.stop_process("webapp")
+            stack.start_webapp()
+            # the daemon reconnects to the new webapp, which finds the disc in the drive and counts down again
+            countdown = until(lambda: api.get("/api/handsfree").json()["countdowns"], "the countdown again",
+                              stack)[0]
+            assert (countdown["drive_id"], countdown["fingerprint"]) == (stack.drive("film"), fingerprint)
+            assert [t["number"] for t in countdown["tracks"]] == [1, 2]
+            cancelled = api.post("/api/handsfree/cancel", json={"drive_id": stack.drive("film")})
+            assert cancelled.status_code == 200 and cancelled.json()["countdowns"] == []
+            # the daemon's connection lost (the daemon frozen past the webapp's ping timeout) and made again, the
+            # same daemon: what the person chose stands
+            daemon = stack.processes["daemon"]
+            os.kill(daemon.pid, signal.SIGSTOP)
+            try:
+                until(lambda: api.get("/health").json()["daemons"] == 0, "the frozen daemon dropped", stack)
+            finally:
+                os.kill(daemon.pid, signal.SIGCONT)
+            until(lambda: api.get("/health").json()["daemons"] == 1 and api.get("/api/drives").json()["drives"],
+                  "the daemon back", stack)
+            assert api.get("/api/handsfree").json()["countdowns"] == []
+            assert rips_of(api, fingerprint) == []
     finally:
         stack.stop()
 

@@ -1,13 +1,15 @@
-"""kill -9 mid-rip, of the daemon and of the webapp (real processes, the sample DVD in an image drive): nothing
-is left half-written, no task stays running for ever, and a completion is never lost."""
+"""kill -9 mid-rip, of the daemon, of the webapp and of the daemon's ffmpeg (real processes, the sample DVD in an
+image drive): nothing is left half-written, no task stays running for ever, and a completion is never lost."""
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fault_stack import FaultStack
+from fault_stack import SHORT_TITLE, FaultStack
 
 pytestmark = pytest.mark.e2e
 
@@ -56,3 +58,24 @@ def test_webapp_killed_mid_rip_loses_no_completion(stack: FaultStack) -> None:
     track = next(t for t in stack.get(f"/api/discs/{fingerprint}")["tracks"] if t["number"] == 3)
     assert track["status"] == "ripped" and track["ripped_path"] == done["result"]["path"]
     assert stack.partials() == []
+
+
+def test_ffmpeg_killed_mid_rip_fails_the_task_and_frees_the_drive(stack: FaultStack) -> None:
+    fingerprint = stack.scanned_dvd()
+    task_id = stack.rip(fingerprint)
+    stack.mid_rip(task_id)
+    ripper = stack.until(lambda: stack.child_of("daemon", lambda argv: "-progress" in argv), "the daemon's ffmpeg")
+
+    os.kill(ripper, signal.SIGKILL)
+    failed = stack.finished_task(task_id)
+    assert failed["status"] == "failed" and failed["error_code"] == "tool_failed", failed
+    assert "SIGKILL" in failed["error"], failed
+    assert stack.partials() == [] and stack.finished() == []
+    track = next(t for t in stack.get(f"/api/discs/{fingerprint}")["tracks"] if t["number"] == SHORT_TITLE)
+    assert track["status"] == "failed" and track["ripped_path"] is None
+    drive = stack.until(lambda: (d := stack.drive()) and d["state"] != "ripping" and d, "the drive free again")
+    assert drive["state"] == "scanned" and drive["fingerprint"] == fingerprint
+
+    again = stack.finished_task(stack.rip(fingerprint))  # the drive rips again, the same title
+    assert again["status"] == "complete", again
+    assert [p.name for p in stack.finished()] == [Path(again["result"]["path"]).name] and stack.partials() == []

@@ -39,17 +39,21 @@ class HandsFreeStack(Stack):
     def start(self, timeout: float = 20.0) -> None:
         for folder in (self.data_dir, self.staging_dir, *(self.folder(d) for d in DRIVES)):
             folder.mkdir(parents=True, exist_ok=True)
-        self._spawn("webapp", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir",
-                    str(self.data_dir), "--token", self.token, "--on-insert", "rip", "--auto-rip-delay",
-                    str(self.delay), "--offline", "1", "--drive-on-insert", f"{self.drive('manual')}=manual",
-                    *(["--notify", self.notify] if self.notify else []), *self.extra)
-        self.wait_healthy(timeout)
+        self.start_webapp(timeout)
         args = ["daemon", "--webapp-url", f"ws://127.0.0.1:{self.port}/ws", "--token", self.token, "--daemon-id",
                 self.daemon_id, "--backend", "image", "--data-dir", str(self.root / "daemon"), "--output-dir",
                 str(self.ripped_dir)]
         for drive in DRIVES:
             args += ["--image-drive", str(self.folder(drive))]
         self._spawn("daemon", *args)
+
+    def start_webapp(self, timeout: float = 20.0) -> None:
+        """`amphigory serve` in hands-free mode (again, after `stop_process("webapp")`: a restart)."""
+        self._spawn("webapp", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir",
+                    str(self.data_dir), "--token", self.token, "--on-insert", "rip", "--auto-rip-delay",
+                    str(self.delay), "--offline", "1", "--drive-on-insert", f"{self.drive('manual')}=manual",
+                    *(["--notify", self.notify] if self.notify else []), *self.extra)
+        self.wait_healthy(timeout)
 
     def _spawn(self, name: str, *args: str) -> None:
         log = (self.root / f"{name}.log").open("ab")

@@ -24,6 +24,7 @@ _STATUS = {
     "invalid_params": 422,
     "daemon_not_connected": 503,
     "daemon_timeout": 504,
+    "disk_full": 507,
 }
 
 

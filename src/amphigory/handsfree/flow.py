@@ -2,7 +2,9 @@
 once a disc is stored (and, with identification, identified); then, in `rip` mode, a cancellable countdown, the
 rips the rules pick, filing (or holding, until a person names the disc), eject, and a notification.
 
-State lives in memory (countdowns, batches): after a restart a disc in a drive waits for a person.
+State lives in memory (countdowns, batches, the discs seen). After a restart, a stored disc found in a drive when
+its daemon connects is ready again (`first_sight`): a countdown cut short by the restart starts over, and what was
+ripped already is not ripped again.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class HandsFree:
         self.countdowns: dict[str, Countdown] = {}  # by drive
         self.batches: dict[str, Batch] = {}  # by fingerprint
         self.notes: dict[str, str] = {}  # by drive: what hands-free mode last did there, in words
+        self._seen: dict[str, str] = {}  # by drive: the disc in it that hands-free mode has already looked at
         self._jobs: set[asyncio.Task[Any]] = set()
 
     # -- the entry point -------------------------------------------------------------------------------------
@@ -75,6 +78,7 @@ class HandsFree:
         disc = await self.discs.get(fingerprint)
         if drive is None or drive.get("fingerprint") != fingerprint or disc is None:
             return
+        self._seen[drive_id] = fingerprint
         identification = _identification(disc)
         picked = pick(disc, identification)
         todo = still_to_rip(disc, picked)
@@ -235,8 +239,14 @@ class HandsFree:
             except Exception:
                 log.exception("could not push the hands-free state to browsers")
 
+    def first_sight(self, drive_id: str, fingerprint: str) -> bool:
+        """Whether hands-free mode has not looked at this disc in this drive since the webapp started (a daemon
+        reconnecting after a network blip brings nothing new: a cancelled countdown stays cancelled)."""
+        return self._seen.get(drive_id) != fingerprint
+
     def forget_drive(self, drive_id: str) -> None:
         """The disc left the drive: its note and any countdown go."""
+        self._seen.pop(drive_id, None)
         self.notes.pop(drive_id, None)
         countdown = self.countdowns.pop(drive_id, None)
         if countdown is not None and countdown.job is not None:

@@ -24,6 +24,9 @@ from amphigory_protocol.messages import Event, EventName
 
 log = logging.getLogger(__name__)
 
+# A drive holding a disc with nothing running on it (a rip or scan in progress is left to finish).
+IDLE_WITH_DISC = ("disc_inserted", "scanned")
+
 
 class DiscEvents:
     """A `ConnectionManager` event listener (registered after the task service's, so the disc is stored)."""
@@ -63,6 +66,19 @@ class DiscEvents:
             awaited = (drive_id, fingerprint) in self._awaiting
             self._awaiting.discard((drive_id, fingerprint))
             if awaited or await self._automatic(data.get("task_id")):
+                await self.handsfree.disc_ready(daemon_id, drive_id, fingerprint)
+
+    async def on_connection(self, daemon_id: str, connected: bool) -> None:
+        """A manager connection listener. A daemon (re)connected: a stored disc sitting idle in one of its drives
+        that hands-free mode has not looked at since the webapp started (the webapp restarted during its countdown)
+        is ready now. A new disc that went in meanwhile comes through the daemon's replayed events instead."""
+        if not connected:
+            return
+        for drive in self.tasks.manager.drives():
+            fingerprint, drive_id = drive.get("fingerprint"), drive["drive_id"]
+            if (isinstance(fingerprint, str) and fingerprint and drive.get("state") in IDLE_WITH_DISC
+                    and self.tasks.manager.daemon_of(drive_id) == daemon_id
+                    and self.handsfree.first_sight(drive_id, fingerprint)):
                 await self.handsfree.disc_ready(daemon_id, drive_id, fingerprint)
 
     def stop(self) -> None:
@@ -105,6 +121,8 @@ async def start(app: Any, stack: AsyncExitStack, store: SettingsStore, tasks: Ta
     events = DiscEvents(handsfree, tasks)
     manager.add_listener(events)
     stack.callback(manager.remove_listener, events)
+    manager.add_connection_listener(events.on_connection)
+    stack.callback(manager.remove_connection_listener, events.on_connection)
     stack.callback(events.stop)
     stack.push_async_callback(handsfree.stop)
 

@@ -2,7 +2,8 @@
 (the dashboard's list of workers).
 
 A worker claims the job it dequeued, reports progress (its heartbeat; a 409 says stop), streams the rip when it
-cannot open its path (`GET .../source`, HTTP Range, with `.../source/sha256` to verify it), uploads its result
+cannot open its path (`GET .../source`, HTTP Range, with `.../source/checksum` to verify it as it arrives; older
+workers ask `.../source/sha256`), uploads its result
 (`PUT .../result?offset=N`: append from N; `GET .../result` says how much arrived, to resume after a cut), and
 then completes or fails the job, once, under its lease.
 """
@@ -10,7 +11,6 @@ then completes or fails the job, once, under its lease.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import time
 from pathlib import Path
@@ -24,6 +24,8 @@ from amphigory.api.deps import problem_responses
 from amphigory.auth import same_secret
 from amphigory.jobs.service import JobRefused, JobService, WorkerSeen
 from amphigory.tasks import Task
+from amphigory_protocol.checksum import ChecksumError, hash_file, parse_checksum
+from amphigory_protocol.disk_full import DISK_FULL, is_disk_full
 
 _ID = Field(min_length=1, max_length=200)
 Lease = Annotated[str, Query(min_length=1, max_length=64, description="the lease the claim gave")]
@@ -75,7 +77,8 @@ class Completion(BaseModel):
     method: str = Field(max_length=200)
     notes: list[str] = Field(default_factory=list, max_length=20)
     size: int | None = Field(None, ge=0)
-    sha256: str | None = Field(None, pattern="^[0-9a-f]{64}$")
+    checksum: str | None = Field(None, max_length=80, description="the result's `algorithm:hex` checksum (BLAKE3)")
+    sha256: str | None = Field(None, pattern="^[0-9a-f]{64}$", description="what older workers send instead")
     transcode_seconds: float | None = Field(None, ge=0)
     moved: bool = Field(False, description="the worker moved its result to the claim's `result_path` itself "
                                            "(same machine) instead of uploading it: only its size is checked")
@@ -93,6 +96,11 @@ class Received(BaseModel):
 
 class Checksum(BaseModel):
     sha256: str
+    size: int
+
+
+class SourceChecksum(BaseModel):
+    checksum: str = Field(description="`algorithm:hex` (BLAKE3), as `amphigory_protocol.checksum` records it")
     size: int
 
 
@@ -133,16 +141,20 @@ async def source(task_id: str, lease: Lease, jobs: Jobs) -> RipResponse:
     return RipResponse(jobs.source_path(job), media_type="application/octet-stream")
 
 
+@router.get("/{task_id}/source/checksum", response_model=SourceChecksum, responses=problem_responses(409))
+async def source_checksum(task_id: str, lease: Lease, jobs: Jobs) -> SourceChecksum:
+    """The rip's checksum (BLAKE3, computed once per file), to verify a download as it arrives."""
+    path = jobs.source_path(await jobs.held(task_id, lease))
+    checksum, size = await jobs.source_checksum(path, "blake3")
+    return SourceChecksum(checksum=str(checksum), size=size)
+
+
 @router.get("/{task_id}/source/sha256", response_model=Checksum, responses=problem_responses(409))
 async def source_sha256(task_id: str, lease: Lease, jobs: Jobs) -> Checksum:
-    """The rip's SHA-256 (computed once per file), to verify a download."""
+    """The rip's SHA-256, for workers older than `source/checksum` (a machine not upgraded yet)."""
     path = jobs.source_path(await jobs.held(task_id, lease))
-    stat = await asyncio.to_thread(path.stat)
-    digest = jobs.cached_sha256(path, stat.st_size, stat.st_mtime_ns)
-    if digest is None:
-        digest = await asyncio.to_thread(_sha256, path)
-        jobs.remember_sha256(path, stat.st_size, stat.st_mtime_ns, digest)
-    return Checksum(sha256=digest, size=stat.st_size)
+    checksum, size = await jobs.source_checksum(path, "sha256")
+    return Checksum(sha256=checksum.hexdigest, size=size)
 
 
 @router.get("/{task_id}/result", response_model=Received, responses=problem_responses(409))
@@ -157,36 +169,64 @@ def is_result_upload(method: str, path: str) -> bool:
     return method == "PUT" and path.startswith("/api/jobs/") and path.endswith("/result")
 
 
-@router.put("/{task_id}/result", response_model=Received, responses=problem_responses(409),
+@router.put("/{task_id}/result", response_model=Received, responses=problem_responses(409, 507),
             openapi_extra={"requestBody": {"content": {"application/octet-stream": {"schema": {
                 "type": "string", "format": "binary"}}}, "required": True}})
 async def upload(task_id: str, request: Request, lease: Lease, jobs: Jobs,
                  offset: Annotated[int, Query(ge=0, le=1 << 50)] = 0) -> Received:
-    """Append the body to the result from byte `offset` (which must be what has arrived so far)."""
+    """Append the body to the result from byte `offset` (which must be what has arrived so far); 507 `disk_full`
+    when the library's disk has no room for it (the part that arrived is removed)."""
     path = jobs.upload_path(await jobs.held(task_id, lease))
     path.parent.mkdir(parents=True, exist_ok=True)
     have = path.stat().st_size if path.exists() else 0
     if offset != have:
         raise JobRefused("bad_offset", f"the result has {have} bytes; send from there")
-    handle = await asyncio.to_thread(open, path, "ab")
-    try:
-        buffer = bytearray()
-        async for chunk in request.stream():
-            buffer += chunk
-            if len(buffer) >= 1 << 20:
-                await asyncio.to_thread(handle.write, bytes(buffer))
-                buffer.clear()
-        if buffer:
-            await asyncio.to_thread(handle.write, bytes(buffer))
-    finally:
-        await asyncio.to_thread(handle.close)
+    full = await _append(request, path)
+    if full is not None:
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+        raise JobRefused(DISK_FULL, f"the library's disk is full ({full.strerror}): the result does not fit")
     return Received(received=path.stat().st_size)
+
+
+async def _append(request: Request, path: Path) -> OSError | None:
+    """Append the request's body to `path`; the disk-full error that stopped it, if one did (the rest of the body
+    is then read and dropped, so the worker hears the answer rather than a connection reset)."""
+    handle = await asyncio.to_thread(open, path, "ab")
+    full: OSError | None = None
+    buffer = bytearray()
+
+    async def write() -> None:
+        nonlocal full
+        try:
+            await asyncio.to_thread(handle.write, bytes(buffer))
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            full = exc
+        buffer.clear()
+
+    try:
+        async for chunk in request.stream():
+            if full is None:
+                buffer += chunk
+                if len(buffer) >= 1 << 20:
+                    await write()
+        if buffer and full is None:
+            await write()
+    finally:
+        try:
+            await asyncio.to_thread(handle.close)
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            full = full or exc
+    return full
 
 
 @router.post("/{task_id}/complete", response_model=Task | None, responses=problem_responses(409))
 async def complete(task_id: str, body: Completion, jobs: Jobs) -> Task | None:
     """The job's result (accepted once per job): the webapp files it into the library and ends the task."""
-    return await jobs.complete(task_id, body.lease, body.size, body.sha256, body.method, body.notes,
+    return await jobs.complete(task_id, body.lease, body.size, body.checksum or body.sha256, body.method, body.notes,
                                body.transcoded, _verify, body.transcode_seconds, body.moved)
 
 
@@ -211,20 +251,20 @@ async def list_workers(jobs: Jobs) -> WorkersList:
         for w in sorted(jobs.workers.values(), key=lambda w: w.id)])
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-async def _verify(path: Path, size: int, sha256: str | None) -> None:
-    """The uploaded result is the worker's file (its size, and its SHA-256 unless the worker moved it here
+async def _verify(path: Path, size: int, record: str | None) -> None:
+    """The uploaded result is the worker's file (its size, and its checksum unless the worker moved it here
     itself), else `JobRefused` and the upload goes."""
     actual = path.stat().st_size if path.exists() else -1
-    if actual != size or (sha256 is not None and await asyncio.to_thread(_sha256, path) != sha256):
+    if actual != size or (record is not None and not await _same(path, record)):
         with_size = f"{actual} bytes" if actual >= 0 else "nothing"
         if actual >= 0:
             os.unlink(path)
         raise JobRefused("bad_upload", f"the uploaded result ({with_size}) is not the worker's file: send it again")
+
+
+async def _same(path: Path, record: str) -> bool:
+    try:
+        expected = parse_checksum(record)
+    except ChecksumError:
+        return False
+    return await asyncio.to_thread(hash_file, path, expected.algorithm) == expected

@@ -29,6 +29,7 @@ from amphigory.jobs.local import LocalWorkers
 from amphigory.jobs.records import Job, JobRecords
 from amphigory.tasks import Task, TaskProblem, TaskService
 from amphigory.tasks.models import ACTIVE
+from amphigory_protocol.checksum import Algorithm, Checksum, hash_file
 from amphigory_worker.queue import Queue, open_queue
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class JobService:
         self._queued_seen: dict[tuple[str, int], float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._watcher: asyncio.Task[None] | None = None
-        self._sha256: dict[tuple[str, int, int], str] = {}
+        self._checksums: dict[tuple[str, int, int, str], Checksum] = {}
 
     async def start(self, placer: Placer) -> None:
         self.placer = placer
@@ -196,18 +197,18 @@ class JobService:
         assert self.placer is not None
         return self.placer.staging / f"{job.task_id}.{job.attempt}.upload"
 
-    async def complete(self, task_id: str, lease: str, size: int | None, sha256: str | None, method: str,
+    async def complete(self, task_id: str, lease: str, size: int | None, checksum: str | None, method: str,
                        notes: list[str], transcoded: bool,
                        verify: Callable[[Path, int, str | None], Awaitable[None]],
                        transcode_seconds: float | None = None, moved: bool = False) -> Task | None:
         """Accept the job's one result and file it; `JobRefused` for a lease that is not current or a bad upload."""
         try:
-            return await self._complete(task_id, lease, size, None if moved else sha256, method, notes, transcoded,
+            return await self._complete(task_id, lease, size, None if moved else checksum, method, notes, transcoded,
                                         verify, transcode_seconds, moved)
         finally:
             self._drop_lock(task_id)
 
-    async def _complete(self, task_id: str, lease: str, size: int | None, sha256: str | None, method: str,
+    async def _complete(self, task_id: str, lease: str, size: int | None, checksum: str | None, method: str,
                         notes: list[str], transcoded: bool, verify: Callable[[Path, int, str | None], Awaitable[None]],
                         transcode_seconds: float | None, moved: bool) -> Task | None:
         assert self.placer is not None
@@ -216,9 +217,9 @@ class JobService:
             staged: Path | None = None
             if transcoded:
                 staged = self.upload_path(job)
-                if size is None or (sha256 is None and not moved):
-                    raise JobRefused("bad_upload", "a transcoded result needs its size and sha256")
-                await verify(staged, size, sha256)  # JobRefused when it is not the file the worker made
+                if size is None or (checksum is None and not moved):
+                    raise JobRefused("bad_upload", "a transcoded result needs its size and checksum")
+                await verify(staged, size, checksum)  # JobRefused when it is not the file the worker made
             if not await self.records.close(task_id, lease):
                 raise JobRefused("lease_lost", f"job {task_id} already has its result")
             self._forget_times(job)
@@ -316,8 +317,11 @@ class JobService:
     def source_path(self, job: Job) -> Path:
         return Path(str(job.spec["source"]["path"]))
 
-    def cached_sha256(self, path: Path, size: int, mtime_ns: int) -> str | None:
-        return self._sha256.get((str(path), size, mtime_ns))
-
-    def remember_sha256(self, path: Path, size: int, mtime_ns: int, digest: str) -> None:
-        self._sha256[(str(path), size, mtime_ns)] = digest
+    async def source_checksum(self, path: Path, algorithm: Algorithm) -> tuple[Checksum, int]:
+        """A job source's checksum and size, hashed once per file (as long as its size and time stay)."""
+        stat = await asyncio.to_thread(path.stat)
+        key = (str(path), stat.st_size, stat.st_mtime_ns, algorithm)
+        checksum = self._checksums.get(key)
+        if checksum is None:
+            checksum = self._checksums[key] = await asyncio.to_thread(hash_file, path, algorithm)
+        return checksum, stat.st_size

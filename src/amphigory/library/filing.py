@@ -37,6 +37,7 @@ from amphigory.jobs.service import JobService
 from amphigory.library.naming import (
     MEDIA_EXTENSIONS,
     DiscInfo,
+    Episode,
     TrackInfo,
     episode_numbers,
     is_safe_relative,
@@ -46,6 +47,7 @@ from amphigory.library.naming import (
 from amphigory.library.refile import filing_source, inside, refile_renamed, release_ripped
 from amphigory.library.tags import CoverSource, album_artist, tag_for_library
 from amphigory.tasks import Task, TaskProblem, TaskService
+from amphigory_protocol.disk_full import DISK_FULL, is_disk_full
 from amphigory_worker.transcode import Recipe, TranscodeError, TranscodeMode
 
 log = logging.getLogger(__name__)
@@ -289,7 +291,9 @@ def _failure(exc: Exception) -> tuple[str, str]:
     if isinstance(exc, FilingError):
         return exc.code, f"filing failed: {exc.message}"
     if isinstance(exc, TranscodeError):
-        return "transcode_failed", f"filing failed: {exc}"
+        return exc.code, f"filing failed: {exc}"
+    if isinstance(exc, OSError) and is_disk_full(exc):
+        return DISK_FULL, f"filing failed: the library's disk is full ({exc.strerror}: {exc.filename or 'no file'})"
     if isinstance(exc, OSError):
         return "io_error", f"filing failed: {exc.strerror or exc} ({exc.filename or 'no file'})"
     log.exception("filing failed")
@@ -323,15 +327,25 @@ def reachable_source(track: StoredTrack) -> Path:
 
 
 def relative_path(disc: StoredDisc, track: StoredTrack, ext: str, artist: str | None,
-                  scan_names: dict[int, str]) -> PurePosixPath:
-    """The track's library-relative path, from the stored disc (the person's title, year, names and types)."""
-    def info(t: StoredTrack) -> TrackInfo:
-        name = t.name or (scan_names.get(t.number) if disc.disc_type == "cd" else None)
-        return TrackInfo(t.number, name, t.track_type or t.classification, t.season, t.episode, t.episode_end)
+                  scan_names: dict[int, str], episodes: dict[int, Episode] | None = None) -> PurePosixPath:
+    """The track's library-relative path, from the stored disc (the person's title, year, names and types).
+    `episodes`: the disc's episode numbering (`disc_episodes`), when the caller places many tracks of one disc."""
+    if episodes is None:
+        episodes = disc_episodes(disc, scan_names, also=track.number)
+    return library_path(DiscInfo(disc.title, disc.year, disc.disc_type, artist, bool(episodes)),
+                        _track_info(disc, track, scan_names), ext, episodes.get(track.number))
 
-    episodes = episode_numbers(info(t) for t in disc.tracks if t.present or t.number == track.number)
-    return library_path(DiscInfo(disc.title, disc.year, disc.disc_type, artist, bool(episodes)), info(track), ext,
-                        episodes.get(track.number))
+
+def disc_episodes(disc: StoredDisc, scan_names: dict[int, str], also: int | None = None) -> dict[int, Episode]:
+    """Season and episode of every episode among the disc's present tracks (and track `also`, present or not):
+    computed once per disc, as each track's number can depend on the others'."""
+    return episode_numbers(_track_info(disc, t, scan_names) for t in disc.tracks if t.present or t.number == also)
+
+
+def _track_info(disc: StoredDisc, track: StoredTrack, scan_names: dict[int, str]) -> TrackInfo:
+    name = track.name or (scan_names.get(track.number) if disc.disc_type == "cd" else None)
+    return TrackInfo(track.number, name, track.track_type or track.classification, track.season, track.episode,
+                     track.episode_end)
 
 
 def _scan_names(scan: Any) -> dict[int, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from amphigory.api.disc_repository import DiscRepository, DiscUpdate, StoredDisc
-from amphigory.library.filing import relative_path
+from amphigory.library.filing import disc_episodes, relative_path
 from amphigory.library.naming import MEDIA_EXTENSIONS
 from amphigory.library.tags import album_artist
 from amphigory_protocol.disc import ScanResult
@@ -17,6 +17,7 @@ def planned(disc: StoredDisc, scan: ScanResult | None) -> StoredDisc:
     artist = album_artist(disc, scan.artist if scan else None)
     names = {t.number: t.name for t in scan.titles if t.name} if scan else {}
     default_ext = ".flac" if disc.disc_type == "cd" else ".mkv"
+    episodes = disc_episodes(disc, names)  # once: a decoy-laden Blu-ray has hundreds of tracks
     tracks = []
     for track in disc.tracks:
         if not track.present:
@@ -24,7 +25,7 @@ def planned(disc: StoredDisc, scan: ScanResult | None) -> StoredDisc:
             continue
         ripped_ext = Path(track.ripped_path).suffix.lower() if track.ripped_path else ""
         ext = ripped_ext if ripped_ext in MEDIA_EXTENSIONS else default_ext
-        path = relative_path(disc, track, ext, artist, names).as_posix()
+        path = relative_path(disc, track, ext, artist, names, episodes).as_posix()
         tracks.append(track.model_copy(update={"planned_library_path": path}))
     return disc.model_copy(update={"tracks": tracks})
 

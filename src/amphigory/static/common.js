@@ -96,7 +96,7 @@ const Amphigory = (() => {
   const ERROR_WORDS = {
     cancelled: "Cancelled.",
     disc_ejected: "The disc was ejected before it finished.",
-    disk_full: "The disk the rips are written to is full.",
+    disk_full: "The disk ran out of space: free some, then retry.",  // a rip's, a worker's or the library's
     tool_failed: "The ripping tool failed.",
     verify_failed: "The ripped file did not pass verification.",
     exists: "A file with that name is already there.",

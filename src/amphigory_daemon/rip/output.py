@@ -16,6 +16,7 @@ from pathlib import Path
 from amphigory_daemon.rip.errors import RipError
 from amphigory_daemon.rip.models import RipJob
 from amphigory_daemon.rip.naming import ensure_inside, final_name, numbered, output_folder, partial_prefix
+from amphigory_protocol.disk_full import is_disk_full
 
 _MAX_NUMBER = 999
 FILE_MODE = 0o644
@@ -118,7 +119,7 @@ def _link_no_replace(source: Path, final: Path) -> None:
 
 
 def _os_error(exc: OSError, what: str) -> RipError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    if is_disk_full(exc):
         return RipError("disk_full", f"{what}: {exc.strerror}")
     return RipError("invalid_job", f"{what}: {exc}")
 

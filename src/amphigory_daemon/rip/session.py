@@ -11,6 +11,7 @@ from pathlib import Path
 
 from amphigory_daemon.rip.models import RipProgress
 from amphigory_daemon.rip.progress import ProgressTracker
+from amphigory_protocol.disk_full import DISK_FULL, says_disk_full
 
 ProgressCallback = Callable[[RipProgress], Awaitable[None] | None]
 HEARTBEAT_SECONDS = 1.0
@@ -76,7 +77,4 @@ def source_missing(paths: Iterable[Path]) -> bool:
 
 def classify_failure(stderr: Iterable[str]) -> str | None:
     """``disk_full`` when a tool's stderr says the disk is full, else None."""
-    text = "\n".join(stderr).lower()
-    if "no space left on device" in text or "disk quota exceeded" in text or "not enough space" in text:
-        return "disk_full"
-    return None
+    return DISK_FULL if says_disk_full(stderr) else None

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import blake3
 import httpx
 from test_library_filing import App, RecordingManager
 
@@ -89,9 +90,12 @@ async def test_a_job_is_claimed_once_streamed_uploaded_verified_and_completed_on
         part = await app.http.get(f"/api/jobs/{task_id}/source", params={"lease": lease},
                                   headers={**AUTH, "Range": "bytes=1000-"})
         assert part.status_code == 206 and part.content == whole[1000:]
-        checksum = (await app.http.get(f"/api/jobs/{task_id}/source/sha256", params={"lease": lease},
+        checksum = (await app.http.get(f"/api/jobs/{task_id}/source/checksum", params={"lease": lease},
                                        headers=AUTH)).json()
-        assert checksum == {"sha256": hashlib.sha256(whole).hexdigest(), "size": len(whole)}
+        assert checksum == {"checksum": f"blake3:{blake3.blake3(whole).hexdigest()}", "size": len(whole)}
+        older = (await app.http.get(f"/api/jobs/{task_id}/source/sha256", params={"lease": lease},
+                                    headers=AUTH)).json()  # what a worker not upgraded yet asks
+        assert older == {"sha256": hashlib.sha256(whole).hexdigest(), "size": len(whole)}
         stale = await app.http.get(f"/api/jobs/{task_id}/source", params={"lease": "not-the-lease"}, headers=AUTH)
         assert stale.status_code == 409 and stale.json()["code"] == "lease_lost"
 
@@ -113,12 +117,16 @@ async def test_a_job_is_claimed_once_streamed_uploaded_verified_and_completed_on
         assert (await app.http.get(result, params={"lease": lease}, headers=AUTH)).json() == {"received": half}
         await app.http.put(result, params={"lease": lease, "offset": half}, content=whole[half:], headers=AUTH)
         done = {"lease": lease, "transcoded": True, "method": "ffmpeg libx264 CRF 20", "size": len(whole),
-                "sha256": "0" * 64}
+                "checksum": "blake3:" + "0" * 64}
         refused = await app.http.post(f"/api/jobs/{task_id}/complete", json=done, headers=AUTH)
         assert refused.status_code == 409 and refused.json()["code"] == "bad_upload"
         assert app.library_files() == []  # a result that is not the worker's file never reaches the library
         await app.http.put(result, params={"lease": lease, "offset": 0}, content=whole, headers=AUTH)
-        done["sha256"] = hashlib.sha256(whole).hexdigest()
+        older_worker = {**done, "checksum": None, "sha256": "0" * 64}  # an older worker's SHA-256 is checked too
+        refused = await app.http.post(f"/api/jobs/{task_id}/complete", json=older_worker, headers=AUTH)
+        assert refused.status_code == 409 and refused.json()["code"] == "bad_upload"
+        await app.http.put(result, params={"lease": lease, "offset": 0}, content=whole, headers=AUTH)
+        done["checksum"] = f"blake3:{blake3.blake3(whole).hexdigest()}"
         accepted = await app.http.post(f"/api/jobs/{task_id}/complete", json=done, headers=AUTH)
         assert accepted.status_code == 200 and accepted.json()["status"] == "complete"
         again = await app.http.post(f"/api/jobs/{task_id}/complete", json=done, headers=AUTH)
