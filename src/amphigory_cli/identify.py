@@ -10,9 +10,9 @@ import json
 import sys
 from typing import TextIO
 
-from amphigory.config import MetadataSettings
 from amphigory.identify.knowledge import classified, scan_json
 from amphigory.identify.result import Identification
+from amphigory.option_values import MetadataSettings
 from amphigory_cli.scan import render_table
 from amphigory_daemon.scan.native import ScanError, scan_path
 from amphigory_protocol.disc import ScanResult

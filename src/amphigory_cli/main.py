@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
 from amphigory_cli.config_file import ConfigError
 from amphigory_cli.version import VersionAction
@@ -19,59 +20,64 @@ from amphigory_cli.version import VersionAction
 SERVICES = ("serve", "daemon", "worker")
 # Commands whose options live in amphigory_cli.settings; the others never import it.
 _SETTINGS_COMMANDS = frozenset({"serve", "daemon", "worker", "identify", "doctor"})
+if TYPE_CHECKING:
+    _Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
-def build_parser(with_settings: bool = True) -> argparse.ArgumentParser:
-    """The whole command line; ``with_settings=False`` leaves the options of `_SETTINGS_COMMANDS` out (for the other
-    commands, which do not need the cost of loading them)."""
-    parser = argparse.ArgumentParser(
-        prog="amphigory",
-        description="Turn a shelf of DVDs, Blu-rays and audio CDs into a clean media library.",
-    )
-    parser.add_argument("--version", action=VersionAction)
-    sub = parser.add_subparsers(dest="command", required=True,
-                                metavar="{serve,daemon,worker,demo,scan,identify,rip,doctor,install-service}")
+def _serve(sub: _Subparsers) -> argparse.ArgumentParser:
+    return sub.add_parser("serve", help="run the webapp (HTTP API, pages, daemon socket)")
 
-    serve = sub.add_parser("serve", help="run the webapp (HTTP API, pages, daemon socket)")
-    daemon = sub.add_parser("daemon", help="run a drive daemon that connects to the webapp")
 
-    worker = sub.add_parser("worker", help="run filing and transcoding jobs from the queue for a webapp (any machine)")
+def _daemon(sub: _Subparsers) -> argparse.ArgumentParser:
+    return sub.add_parser("daemon", help="run a drive daemon that connects to the webapp")
 
+
+def _worker(sub: _Subparsers) -> argparse.ArgumentParser:
+    return sub.add_parser("worker", help="run filing and transcoding jobs from the queue for a webapp (any machine)")
+
+
+def _demo(sub: _Subparsers) -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo", help="run webapp + daemon with image drives holding the sample discs (SQLite in ./demo-data)"
     )
     demo.add_argument("--port", type=int, default=None, help="port of the webapp (default 6199)")
     demo.add_argument("--data-dir", dest="data_dir", default=None, help="data folder (default ./demo-data)")
+    return demo
 
+
+def _scan(sub: _Subparsers) -> argparse.ArgumentParser:
     scan = sub.add_parser(
         "scan", help="scan one disc (image, folder, .cue, or a saved `makemkvcon -r info` log) and print it"
     )
     scan.add_argument("path", help="disc image, disc folder, .cue file or MakeMKV robot log")
     scan.add_argument("--json", action="store_true", help="print the full scan result as JSON")
+    return scan
 
+
+def _identify(sub: _Subparsers) -> argparse.ArgumentParser:
     identify = sub.add_parser(
         "identify", help="scan one disc (or a saved `makemkvcon -r info` log) and say what it is: film, series "
         "and episodes, or album (TheDiscDB, TMDB, MusicBrainz)")
     identify.add_argument("path", help="disc image, disc folder, .cue file or MakeMKV robot log")
     identify.add_argument("--json", action="store_true", help="print the scan result plus `identification` as JSON")
+    return identify
 
+
+def _rip(sub: _Subparsers) -> argparse.ArgumentParser:
     rip = sub.add_parser("rip", help="rip one title of a disc here, showing progress (the daemon's engine)")
     rip.add_argument("path", help="disc image, disc folder or .cue file")
     rip.add_argument("--title", type=int, required=True, help="title number (as `amphigory scan` lists them)")
     rip.add_argument("--output", default=".", help="output root folder (default: the current folder)")
     rip.add_argument("--name", default=None, help="file name without extension (default: 'title NN')")
+    return rip
 
-    doctor = sub.add_parser("doctor", help="what this machine has for ripping: drives and permissions, tools, the "
-                            "data folder, the webapp the daemon would use (exit 0 when the core works)")
-    if with_settings:
-        from amphigory_cli import settings as cfg
 
-        cfg.add_options(serve, cfg.SERVE_OPTIONS)
-        cfg.add_options(daemon, cfg.DAEMON_OPTIONS)
-        cfg.add_options(worker, cfg.WORKER_OPTIONS)
-        cfg.add_options(identify, cfg.IDENTIFY_OPTIONS)
-        cfg.add_options(doctor, cfg.DOCTOR_OPTIONS)
+def _doctor(sub: _Subparsers) -> argparse.ArgumentParser:
+    return sub.add_parser("doctor", help="what this machine has for ripping: drives and permissions, tools, the "
+                          "data folder, the webapp the daemon would use (exit 0 when the core works)")
 
+
+def _install_service(sub: _Subparsers) -> argparse.ArgumentParser:
     service = sub.add_parser("install-service", help="start serve, daemon or worker at boot: a systemd unit (and, "
                              "for the daemon, a udev rule) on Linux, a launchd agent on macOS")
     service.add_argument("service", choices=SERVICES, help="what to run")
@@ -83,19 +89,49 @@ def build_parser(with_settings: bool = True) -> argparse.ArgumentParser:
     service.add_argument("--run-as", default=None, help="the account a --system service runs as (default: you)")
     service.add_argument("--print", dest="print_only", action="store_true",
                          help="print the files instead of writing them")
+    return service
+
+
+# Each command's sub-parser, in the order `--help` lists them.
+COMMANDS: dict[str, Callable[[_Subparsers], argparse.ArgumentParser]] = {
+    "serve": _serve, "daemon": _daemon, "worker": _worker, "demo": _demo, "scan": _scan, "identify": _identify,
+    "rip": _rip, "doctor": _doctor, "install-service": _install_service,
+}
+
+
+def _settings_options(command: str, parser: argparse.ArgumentParser) -> None:
+    from amphigory_cli import settings as cfg
+
+    options = {"serve": cfg.SERVE_OPTIONS, "daemon": cfg.DAEMON_OPTIONS, "worker": cfg.WORKER_OPTIONS,
+               "identify": cfg.IDENTIFY_OPTIONS, "doctor": cfg.DOCTOR_OPTIONS}
+    cfg.add_options(parser, options[command])
+
+
+def build_parser(with_settings: bool = True, only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; ``with_settings=False`` leaves the options of `_SETTINGS_COMMANDS` out (for the other
+    commands, which do not need the cost of loading them), and ``only`` builds that one command's sub-parser (with
+    its options): a command's run never needs the others' (building them all was ~4 ms of argparse)."""
+    parser = argparse.ArgumentParser(
+        prog="amphigory",
+        description="Turn a shelf of DVDs, Blu-rays and audio CDs into a clean media library.",
+    )
+    parser.add_argument("--version", action=VersionAction)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{" + ",".join(COMMANDS) + "}")
+    for name, add in COMMANDS.items():
+        if only is None or name == only:
+            command = add(sub)
+            if with_settings and name in _SETTINGS_COMMANDS:
+                _settings_options(name, command)
     return parser
-
-
-def _needs_settings(argv: Sequence[str]) -> bool:
-    # the first word that is not an option names the command (the top level has no option taking a value); the
-    # top level's own help and --version never show a command's options
-    command = next((a for a in argv if not a.startswith("-")), None)
-    return command in _SETTINGS_COMMANDS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(with_settings=_needs_settings(argv)).parse_args(argv)
+    # a command named first needs only its own sub-parser; anything else (the top level's help, --version, a
+    # mistake) gets every command, without their options, which the top level's help and errors never show
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    parser = build_parser(only=command) if command else build_parser(with_settings=False)
+    args = parser.parse_args(argv)
     try:
         return _run(args)
     except ConfigError as exc:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from amphigory.config import (
+from amphigory.option_values import (
     COVERART_URL,
     DEFAULT_PORT,
     MUSICBRAINZ_URL,
@@ -25,11 +25,11 @@ from amphigory.config import (
     MetadataSettings,
     OnInsert,
     TranscodeMode,
-    WebappSettings,
 )
 from amphigory_cli import config_file
 
-if TYPE_CHECKING:  # each built only by its own command: `identify` never pays for the daemon's or worker's settings
+if TYPE_CHECKING:  # each built only by its own command: `identify` never pays for the webapp's, daemon's or worker's
+    from amphigory.config import WebappSettings
     from amphigory_daemon.config import DaemonSettings
     from amphigory_worker.settings import WorkerSettings
 
@@ -317,6 +317,8 @@ def data_dir(values: Mapping[str, Any]) -> Path:
 
 
 def webapp_settings(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> WebappSettings:
+    from amphigory.config import WebappSettings
+
     v = resolve(args, SERVE_OPTIONS, env, file_settings("serve", args, env))
     return WebappSettings(host=v["host"], port=int(v["port"]), data_dir=data_dir(v), token=v["token"],
                           auto_scan=bool(v["auto_scan"]), transcode=transcode_mode(str(v["transcode"])),

@@ -1,4 +1,4 @@
-"""A minimal read-only UDF reader (ECMA-167, OSTA UDF 1.02-2.60) for disc images that pycdlib cannot open.
+"""A minimal read-only UDF reader (ECMA-167, OSTA UDF 1.02-2.60): how every UDF disc image is read (`media.iso`).
 
 `udf_descriptors` parses the descriptors, `udf_volume.UdfVolume` is the file system as a pure core over a
 ``read_sectors(lba, count) -> bytes`` callable, and `UdfMedia` here is the `DiscMedia` over an image file or
@@ -68,7 +68,8 @@ class UdfMedia(MediaBase):
     """A DVD or Blu-ray image file (or device) read through `UdfVolume`: what pure UDF 2.50 Blu-ray ISOs need.
 
     The volume name is the Primary Volume Descriptor's identifier (what libdvdread and libudfread report, and
-    what `IsoMedia` uses), else the Logical Volume Identifier (what blkid reports as the label).
+    what `IsoMedia` uses), else a bridged image's ISO 9660 label (as `IsoMedia`), else the Logical Volume
+    Identifier (what blkid reports as the label).
     """
 
     def __init__(self, path: Path) -> None:
@@ -97,7 +98,13 @@ class UdfMedia(MediaBase):
         if top is None:
             raise MediaError(f"{path} is a disc image but holds no VIDEO_TS or BDMV folder (not a video disc)")
         self._type: DiscType = "dvd" if top == "VIDEO_TS" else self._bluray_type()
-        self._volume = self._udf.volume_id or self._udf.logical_volume_id
+        self._volume = self._udf.volume_id or self._iso9660_label() or self._udf.logical_volume_id
+
+    def _iso9660_label(self) -> str:
+        """A bridged image's ISO 9660 volume identifier ('' without one): what a DVD whose UDF side records no
+        name goes by, as pycdlib reads it (so `IsoMedia` and this reader name every image alike)."""
+        pvd = self._read_sectors(16, 1)
+        return pvd[40:72].decode("latin-1").strip("\x00 ") if pvd[:6] == b"\x01CD001" else ""
 
     def _read_sectors(self, lba: int, count: int) -> bytes:
         want, parts, got = count * SECTOR, [], 0

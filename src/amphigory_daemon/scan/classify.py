@@ -34,8 +34,7 @@ Confidence (0..1) says how sure each rule is; it is a ranking aid, not a calibra
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING, NamedTuple, get_args
 
 from amphigory_protocol.disc import TitleType
 
@@ -71,8 +70,9 @@ JUNK_MAX = 15
 DECOY_CROWD = 3
 
 
-@dataclass(frozen=True)
-class TitleFacts:
+# The records are NamedTuples (immutable, compared by value): creating frozen dataclasses when the module loads
+# cost ~1 ms of every scan's start-up, a NamedTuple a tenth of that.
+class TitleFacts(NamedTuple):
     """What the classifier needs to know about one title, whichever backend read it."""
 
     number: int
@@ -87,8 +87,7 @@ class TitleFacts:
     angle: int | None = None
 
 
-@dataclass(frozen=True)
-class Classification:
+class Classification(NamedTuple):
     """The verdict for one title; ``duplicate_of`` names the kept title a duplicate repeats."""
 
     number: int

@@ -67,9 +67,9 @@ def _dvd_title(t: DvdTitle) -> Title:
         size_bytes=sum((c.last_sector - c.first_sector + 1) * SECTOR for c in cells),
         video=VideoInfo(codec=f"mpeg{v.mpeg_version}", width=v.width, height=v.height, standard=v.standard,
                         aspect=v.aspect, frame_rate=t.frame_rate),
-        audio=[AudioStream(language=a.language, codec=_codec(a.codec), channels=a.channels, index=a.index)
+        audio=[AudioStream(language=a.language, codec=_codec(a.codec), channels=a.channels, index=a.stream_index)
                for a in t.audio],
-        subtitles=[SubtitleStream(language=s.language, codec="vobsub", index=s.index) for s in t.subtitles],
+        subtitles=[SubtitleStream(language=s.language, codec="vobsub", index=s.stream_index) for s in t.subtitles],
         angles=max(t.angles, 1),
         source={"kind": "dvd", "title": t.number, "vts": t.vts, "ttn": t.ttn, "pgc": t.pgc},
         segment_map=[f"{s.vts}/{s.vob_id}.{s.cell_id}:{s.first_sector}-{s.last_sector}" for s in t.segment_map],

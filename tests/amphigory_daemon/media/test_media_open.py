@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from amphigory_daemon.media import CueMedia, FolderMedia, IsoMedia, MediaError, open_disc
+from amphigory_daemon.media import CueMedia, FolderMedia, IsoMedia, MediaError, UdfError, UdfMedia, open_disc
 from amphigory_daemon.media.base import split_relpath
 from amphigory_daemon.media.cdimage import wave_data_size
 from amphigory_daemon.media.iso import is_block_device
@@ -52,7 +52,7 @@ def test_folder_forms_read_the_same_files(idiocracy: Path) -> None:
 
 def test_iso_reads_through_udf_with_the_udf_label(idiocracy: Path, idiocracy_iso: Path) -> None:
     with open_disc(idiocracy_iso) as media:
-        assert isinstance(media, IsoMedia)
+        assert isinstance(media, UdfMedia)  # the small UDF reader: no pycdlib for a disc with UDF
         assert (media.disc_type, media.volume_name) == ("dvd", "IDIOCRACY")
         assert media.listdir("") == ["VIDEO_TS"]
         for name in ("VIDEO_TS.IFO", "VTS_05_0.IFO", "VTS_01_0.BUP"):
@@ -65,8 +65,21 @@ def test_iso_without_udf_reads_through_iso9660(idiocracy: Path, tmp_path: Path) 
     subprocess.run(["genisoimage", "-quiet", "-V", "PLAIN_LABEL", "-o", str(iso), str(idiocracy)],
                    check=True, capture_output=True)
     with open_disc(iso) as media:
+        assert isinstance(media, IsoMedia)
         assert (media.disc_type, media.volume_name) == ("dvd", "PLAIN_LABEL")
         assert media.read("VIDEO_TS/VTS_02_0.IFO") == (idiocracy / "VIDEO_TS" / "VTS_02_0.IFO").read_bytes()
+
+
+def test_udf_image_the_udf_reader_refuses_is_read_by_pycdlib(idiocracy: Path, idiocracy_iso: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuses(self: UdfMedia, size: int) -> None:
+        raise UdfError("a UDF structure this reader does not take")
+
+    monkeypatch.setattr(UdfMedia, "_open_volume", refuses)
+    with open_disc(idiocracy_iso) as media:
+        assert isinstance(media, IsoMedia)
+        assert (media.disc_type, media.volume_name) == ("dvd", "IDIOCRACY")
+        assert media.read("VIDEO_TS/VTS_05_0.IFO") == (idiocracy / "VIDEO_TS" / "VTS_05_0.IFO").read_bytes()
 
 
 def test_bluray_folder_forms_and_uhd(shared_fixtures: Path) -> None:
@@ -179,6 +192,6 @@ def loop_device(idiocracy_iso: Path) -> Iterator[Path]:
 def test_loop_device_reads_like_the_image(loop_device: Path, idiocracy_iso: Path) -> None:
     assert is_block_device(loop_device) and not is_block_device(idiocracy_iso)
     with open_disc(loop_device) as dev, open_disc(idiocracy_iso) as iso:
-        assert isinstance(dev, IsoMedia)
+        assert isinstance(dev, UdfMedia)
         assert (dev.disc_type, dev.volume_name) == (iso.disc_type, iso.volume_name)
         assert dev.read("VIDEO_TS/VTS_05_0.IFO") == iso.read("VIDEO_TS/VTS_05_0.IFO")

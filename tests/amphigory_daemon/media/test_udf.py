@@ -190,6 +190,24 @@ def test_dvd_images_read_through_udf_as_through_pycdlib(dvd_folder: Path, tmp_pa
             assert identify(image) == identify(dvd_folder)
 
 
+def test_a_udf_side_without_a_name_goes_by_its_iso9660_label_through_both_readers(dvd_folder: Path,
+                                                                                  tmp_path: Path) -> None:
+    gen = dvd_images(dvd_folder, tmp_path)[1]  # genisoimage: bridged, with an ISO 9660 side labelled DVD_LABEL
+    image = bytearray(gen.read_bytes())
+    for lba in range(len(image) // SECTOR):  # the PVD and LVD of both descriptor sequences
+        offset, tag = lba * SECTOR, _u16(image[lba * SECTOR : lba * SECTOR + 2])
+        if _u32(image[offset + 12 : offset + 16]) != lba or tag not in (1, 6):
+            continue
+        start, end = (24, 56) if tag == 1 else (84, 212)  # volume identifier, logical volume identifier
+        image[offset + start : offset + end] = bytes(end - start)
+        retag(image, offset, tag, lba, 512 if tag == 1 else 440 + _u32(image[offset + 264 : offset + 268]))
+    unnamed = tmp_path / "unnamed.iso"
+    unnamed.write_bytes(bytes(image))
+    assert over_bytes(bytes(image)).volume_id == over_bytes(bytes(image)).logical_volume_id == ""
+    with IsoMedia(unnamed) as iso, UdfMedia(unnamed) as udf:
+        assert iso.volume_name == udf.volume_name == DVD_LABEL
+
+
 # ---------------------------------------------------------------------------------------- damage
 
 
