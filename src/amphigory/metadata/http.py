@@ -8,10 +8,11 @@ travel only in headers, which are never logged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -87,16 +88,23 @@ class Http:
         if self._own:
             await self._client.aclose()
 
-    async def _wait_turn(self, host: str) -> None:
+    @contextlib.asynccontextmanager
+    async def _turn(self, host: str) -> AsyncIterator[None]:
+        """One request to `host`. A paced host gets one at a time, each starting `interval` after the previous one
+        *ended*: the service, which counts arrivals, then never sees two closer than that, however long the first
+        took to reach it (a new connection, a busy machine)."""
         interval = self._intervals.get(host)
         if not interval:
+            yield
             return
-        lock = self._locks.setdefault(host, asyncio.Lock())
-        async with lock:
+        async with self._locks.setdefault(host, asyncio.Lock()):
             wait = self._last.get(host, 0.0) + interval - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-            self._last[host] = time.monotonic()
+            try:
+                yield
+            finally:
+                self._last[host] = time.monotonic()
 
     async def request_json(self, service: str, method: str, url: str, *, params: Mapping[str, str] | None = None,
                            body: Any = None, headers: Mapping[str, str] | None = None) -> Any | None:
@@ -105,11 +113,11 @@ class Http:
         sent = {"User-Agent": self._agent, "Accept": "application/json", **(headers or {})}
         delay = self.policy.backoff
         for attempt in range(1, self.policy.attempts + 1):
-            await self._wait_turn(host)
             try:
-                # Redirects followed whoever made the client: the Cover Art Archive answers from archive.org.
-                response = await self._client.request(method, url, params=params, json=body, headers=sent,
-                                                      timeout=self.policy.timeout, follow_redirects=True)
+                async with self._turn(host):
+                    # Redirects followed whoever made the client: the Cover Art Archive answers from archive.org.
+                    response = await self._client.request(method, url, params=params, json=body, headers=sent,
+                                                          timeout=self.policy.timeout, follow_redirects=True)
             except httpx.TimeoutException as e:
                 # A slow service stays slow: one timeout is the answer, not a reason to wait three times as long.
                 raise ServiceError(service, f"no answer within {self.policy.timeout:g} s") from e
