@@ -156,6 +156,7 @@ def test_daemon_reconnects_after_webapp_restart(cluster: Cluster, tmp_path: Path
     cluster.kill_web()
     (drive / sample_iso.name).unlink()  # changes while the webapp is away are not lost
     cluster.start_web()
-    until(lambda: cluster.drives()["gamma:tray"]["state"] == "empty", 10, "state re-synced", cluster)
+    # the daemon's next try can be up to its backoff cap (30 s) after the webapp is back: wait longer than that
+    until(lambda: cluster.drives()["gamma:tray"]["state"] == "empty", STARTUP_PATIENCE, "state re-synced", cluster)
     shutil.copy2(sample_iso, drive / sample_iso.name)
     until(lambda: cluster.drives()["gamma:tray"]["fingerprint"] == expected, 15, "disc listed again", cluster)

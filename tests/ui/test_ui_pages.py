@@ -208,7 +208,8 @@ def test_dashboard_recovers_by_itself_after_the_webapp_restarts(stack: Stack, de
     expect(status).to_have_text("Reconnecting…")
     stack.start_webapp()
     expect(status).to_have_attribute("data-state", "live")
-    expect(card).to_have_count(1, timeout=20_000)
+    # the card comes back with its daemon, whose next try can be up to its backoff cap (30 s) after the webapp is up
+    expect(card).to_have_count(1, timeout=60_000)
     expect(card).to_have_attribute("data-state", before or "empty")
     expect(page.locator("#daemons")).to_contain_text(stack.daemon_id)
     assert page.evaluate("window.sameDocument === true")
