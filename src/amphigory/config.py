@@ -1,38 +1,14 @@
 """Settings of the webapp. Parsed from options/`AMPHIGORY_*` variables in one place (amphigory_cli.settings).
-The values the options name (port, modes, service URLs, `MetadataSettings`) live in amphigory.option_values and
-are re-exported here."""
+The values the options name (port, modes, service URLs, `MetadataSettings`) live in amphigory.option_values."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from amphigory.option_values import (
-    COVERART_URL,
-    DEFAULT_PORT,
-    MUSICBRAINZ_URL,
-    ON_INSERT_MODES,
-    THEDISCDB_URL,
-    TMDB_URL,
-    TRANSCODE_MODES,
-    MetadataSettings,
-    OnInsert,
-    TranscodeMode,
-)
+from amphigory.option_values import DEFAULT_PORT, MetadataSettings, OnInsert, TranscodeMode
 
-__all__ = [
-    "COVERART_URL",
-    "DEFAULT_PORT",
-    "MUSICBRAINZ_URL",
-    "ON_INSERT_MODES",
-    "THEDISCDB_URL",
-    "TMDB_URL",
-    "TRANSCODE_MODES",
-    "MetadataSettings",
-    "OnInsert",
-    "TranscodeMode",
-    "WebappSettings",
-]
+__all__ = ["WebappSettings"]
 
 
 @dataclass(frozen=True)

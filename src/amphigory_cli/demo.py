@@ -19,7 +19,8 @@ from pathlib import Path
 
 import uvicorn
 
-from amphigory.config import DEFAULT_PORT, WebappSettings
+from amphigory.config import WebappSettings
+from amphigory.option_values import DEFAULT_PORT
 from amphigory_cli.daemon import install_stop_signals
 from amphigory_cli.samples import samples_dir
 from amphigory_daemon.backends.image import find_discs

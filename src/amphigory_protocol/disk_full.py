@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Iterable
+from typing import TypeGuard
 
 DISK_FULL = "disk_full"
 _ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 _WORDS = ("no space left on device", "disk quota exceeded", "not enough space")
 
 
-def is_disk_full(exc: BaseException) -> bool:
+def is_disk_full(exc: BaseException) -> TypeGuard[OSError]:
     """Whether `exc` is an OSError for a full disk (or an exhausted quota)."""
     return isinstance(exc, OSError) and exc.errno in _ERRNOS
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from amphigory.config import MetadataSettings
+from amphigory.option_values import MetadataSettings
 from amphigory_cli.identify import run_identify
 from amphigory_cli.main import build_parser
 from amphigory_cli.settings import identify_settings

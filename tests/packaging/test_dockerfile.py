@@ -12,7 +12,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from amphigory.config import DEFAULT_PORT
+from amphigory.option_values import DEFAULT_PORT
 from amphigory_cli.main import build_parser
 from helpers_uv import find_uv
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from amphigory.config import MetadataSettings
+from amphigory.option_values import MetadataSettings
 from standins.musicbrainz import CoverArtStandIn, MusicBrainzStandIn
 from standins.thediscdb import TheDiscDbStandIn
 from standins.tmdb import TOKEN, TmdbStandIn

@@ -14,7 +14,6 @@ from dataclasses import replace
 
 import httpx
 
-from amphigory.config import MetadataSettings
 from amphigory.identify.by_label import LabelSearch, hit_candidate
 from amphigory.identify.context import IdentifyContext, Trouble
 from amphigory.identify.discdb_map import map_titles
@@ -26,6 +25,7 @@ from amphigory.metadata.cache import LookupCache
 from amphigory.metadata.http import Http, HttpPolicy, ServiceError
 from amphigory.metadata.musicbrainz import MusicBrainz, Release
 from amphigory.metadata.tmdb import Episode, Movie, Show, Tmdb
+from amphigory.option_values import MetadataSettings
 from amphigory_protocol.disc import ScanResult
 
 log = logging.getLogger(__name__)

@@ -292,7 +292,7 @@ def _failure(exc: Exception) -> tuple[str, str]:
         return exc.code, f"filing failed: {exc.message}"
     if isinstance(exc, TranscodeError):
         return exc.code, f"filing failed: {exc}"
-    if isinstance(exc, OSError) and is_disk_full(exc):
+    if is_disk_full(exc):
         return DISK_FULL, f"filing failed: the library's disk is full ({exc.strerror}: {exc.filename or 'no file'})"
     if isinstance(exc, OSError):
         return "io_error", f"filing failed: {exc.strerror or exc} ({exc.filename or 'no file'})"

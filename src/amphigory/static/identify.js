@@ -14,6 +14,8 @@
   const SOURCES = { thediscdb: "TheDiscDB", tmdb: "TMDB", musicbrainz: "MusicBrainz", person: "you" };
   const KINDS = { movie: "Film", series: "Series", music: "Album" };
   const note = panel.querySelector(".ident-note");
+  // Before any answer: what the server said (looking it up, or not looked up on an offline server).
+  const noAnswerYet = panel.querySelector(".ident-status").textContent;
 
   function imageUrl(url) {
     return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
@@ -46,10 +48,7 @@
       poster.alt = `${ident.kind === "music" ? "Cover" : "Poster"} of ${ident.title || "the disc"}`;
     }
     let text;
-    if (!ident) {
-      text = panel.dataset.looksUp === "yes" ? "Looking it up…"
-        : "Not looked up: this server does not identify discs (offline). Type its title below.";
-    }
+    if (!ident) text = noAnswerYet;
     else if (ident.status === "identified") text = `${KINDS[ident.kind] || "Disc"}: ${named(ident)}`;
     else if (ident.status === "uncertain") text = "Not sure what this disc is: pick the right one below, or search.";
     else if (ident.retry) text = "Not identified yet: nothing could be looked up (see why below).";

@@ -15,10 +15,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from amphigory.config import MetadataSettings, WebappSettings
+from amphigory.config import WebappSettings
 from amphigory.identify.identifier import IdentifyContext
 from amphigory.identify.result import Candidate, Identification, Kind, ScorePart, TitleInfo
 from amphigory.main import create_app
+from amphigory.option_values import MetadataSettings
 from amphigory.websocket import ConnectionManager
 from amphigory_protocol.disc import ScanResult
 from amphigory_protocol.messages import Event, EventName

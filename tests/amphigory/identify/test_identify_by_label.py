@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from amphigory.config import MetadataSettings
 from amphigory.identify.identifier import Identifier, IdentifyContext
 from amphigory.identify.result import Candidate, Identification
 from amphigory.metadata.http import HttpPolicy
+from amphigory.option_values import MetadataSettings
 from amphigory_daemon.scan.native import scan_path
 from amphigory_protocol.disc import ScanResult, Title
 from standins.tmdb import Film, Series, TmdbStandIn

@@ -10,12 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from amphigory.config import MetadataSettings
 from amphigory.identify.discdb_map import title_type
 from amphigory.identify.identifier import Identifier, IdentifyContext
 from amphigory.identify.result import Candidate, Identification
 from amphigory.metadata.cache import LookupCache, MemoryCache
 from amphigory.metadata.http import HttpPolicy, ServiceError
+from amphigory.option_values import MetadataSettings
 from amphigory_daemon.scan.native import scan_path
 from amphigory_protocol.disc import ScanResult
 from standins.musicbrainz import CoverArtStandIn, MusicBrainzStandIn

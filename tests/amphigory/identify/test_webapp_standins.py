@@ -12,8 +12,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from amphigory.config import MetadataSettings, WebappSettings
+from amphigory.config import WebappSettings
 from amphigory.main import create_app
+from amphigory.option_values import MetadataSettings
 from amphigory.websocket import ConnectionManager
 from amphigory_daemon.scan.native import scan_path
 from amphigory_protocol.disc import ScanResult

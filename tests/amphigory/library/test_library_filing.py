@@ -19,8 +19,9 @@ import imageio_ffmpeg
 import pytest
 
 from amphigory.api.disc_repository import DiscUpdate, TrackUpdate
-from amphigory.config import TranscodeMode, WebappSettings
+from amphigory.config import WebappSettings
 from amphigory.main import create_app
+from amphigory.option_values import TranscodeMode
 from amphigory.tasks import TaskService, insert_task
 from amphigory.websocket import ConnectionManager
 from amphigory_daemon.rip import RipOutcome
