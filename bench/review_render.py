@@ -6,7 +6,9 @@ webapp, lets the automatic scan store it (the classifier folds the copies into d
 
   review     /discs/{fingerprint}: navigation timing, first paint, first contentful paint (the titles table is in
              the served HTML, so it is painted then), and long tasks (> 50 ms on the main thread: jank) until load;
-             then opening the folded duplicates (297 rows) and the time to the next frame
+             then opening the folded duplicates (297 rows, fetched then) and the time until all are in the table
+  clicked    the review page, opened from the dashboard in the same tab (the browser has the app's CSS and
+             scripts, as a person clicking a drive card's link has)
   dashboard  /: first contentful paint and long tasks, with that disc in the drive
 
 Target: the review table painted under 100 ms from navigation start, no long task. Prints, never asserts.
@@ -57,9 +59,14 @@ TIMINGS = """() => {
 OPEN_DUPLICATES = """() => new Promise((resolve) => {
   const details = document.querySelector("details.duplicates");
   if (!details) { resolve(null); return; }
+  const expected = Number(details.querySelector("summary").textContent.match(/\\d+/)[0]);
   const started = performance.now();
   details.open = true;
-  requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - started), 0));
+  const check = () => {
+    if (details.querySelectorAll("tbody tr[data-track]").length >= expected) resolve(performance.now() - started);
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
 })"""
 
 
@@ -90,12 +97,18 @@ def wait_scanned(stack: Stack, timeout: float = 120.0) -> str:
     raise RuntimeError(f"the disc was not scanned in {timeout} s:\n{stack.log('daemon')}")
 
 
-def measure(browser: Any, url: str, runs: int, with_duplicates: bool) -> dict[str, list[float]]:
+def measure(browser: Any, url: str, runs: int, with_duplicates: bool,
+            came_from: str | None = None) -> dict[str, list[float]]:
+    """``runs`` loads of ``url``, each in a new browser context (no cache, a new renderer); with ``came_from``,
+    each first opens that page in the same tab, as a person clicking through from it does."""
     figures: dict[str, list[float]] = {}
     for _ in range(runs + 1):  # the first load warms caches (static files, templates) and is not counted
         context = browser.new_context()
         context.add_init_script(OBSERVE)
         page = context.new_page()
+        if came_from is not None:
+            page.goto(came_from, wait_until="load")
+            page.wait_for_timeout(300)
         page.goto(url, wait_until="load")
         page.wait_for_timeout(300)  # long tasks right after load (the page's scripts) are reported too
         timings = page.evaluate(TIMINGS)
@@ -144,7 +157,7 @@ def bare_page() -> Iterator[str]:
 
 def report(name: str, figures: dict[str, list[float]]) -> None:
     labels = {"response": "HTML received", "fp": "first paint", "fcp": "first contentful paint (table)",
-              "dom": "DOMContentLoaded", "load": "load", "open duplicates": "open duplicates -> next frame",
+              "dom": "DOMContentLoaded", "load": "load", "open duplicates": "open duplicates -> all rows in",
               "long tasks": "long tasks (> 50 ms)", "longest task": "longest task", "rows": "title rows in DOM"}
     print(f"  {name}")
     for key, label in labels.items():
@@ -170,17 +183,21 @@ def main() -> None:
         print(f"review page and dashboard, a Blu-ray of {len(stored['tracks'])} titles ({folded} folded as "
               f"duplicates), best of Chromium loads ({args.runs} runs after a warm-up):")
         review = measure(browser, f"{stack.url}/discs/{fingerprint}", args.runs, with_duplicates=True)
-        report(f"review page /discs/{fingerprint[:16]}…", review)
+        report(f"review page /discs/{fingerprint[:16]}…, opened first (new browser context: no cache)", review)
+        clicked = measure(browser, f"{stack.url}/discs/{fingerprint}", args.runs, with_duplicates=False,
+                          came_from=f"{stack.url}/")
+        report("review page, opened from the dashboard in the same tab (as a person clicks through)", clicked)
         report("dashboard /", measure(browser, f"{stack.url}/", args.runs, with_duplicates=False))
         with bare_page() as url:
             bare = measure(browser, url, args.runs, with_duplicates=False)
         report("a bare one-table static page (this Chromium's floor)", bare)
-    fcp = statistics.median(review["fcp"])
     floor = statistics.median(bare["fcp"])
-    tasks = statistics.median(review["long tasks"])
-    verdict = "met" if fcp < TARGET_MS and tasks == 0 else "MISSED"
-    print(f"review table painted at {fcp:.0f} ms (target < {TARGET_MS:.0f} ms), {tasks:.0f} long tasks: {verdict}; "
-          f"the bare page paints at {floor:.0f} ms here, so the page's own share is {fcp - floor:.0f} ms")
+    for how, figures in (("opened first", review), ("from the dashboard", clicked)):
+        fcp = statistics.median(figures["fcp"])
+        tasks = statistics.median(figures["long tasks"])
+        verdict = "met" if fcp < TARGET_MS and tasks == 0 else "MISSED"
+        print(f"review table painted at {fcp:.0f} ms {how} (target < {TARGET_MS:.0f} ms), {tasks:.0f} long tasks: "
+              f"{verdict}; the bare page paints at {floor:.0f} ms here: the page's own share is {fcp - floor:.0f} ms")
 
 
 if __name__ == "__main__":

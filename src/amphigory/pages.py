@@ -15,7 +15,7 @@ from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -24,15 +24,14 @@ from amphigory.api.disc_repository import DiscRepository, StoredDisc, StoredTrac
 from amphigory.database import now
 from amphigory.library.plan import planned
 from amphigory.library.tags import album_artist
-from amphigory_protocol.disc import TitleType
+from amphigory.static_files import FOREVER, REVALIDATE, static_files
+from amphigory_protocol.disc import ScanResult, TitleType
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
-STATIC_DIR = PACKAGE_DIR / "static"
 # The classifications whose titles a review preselects until the person has saved choices of their own.
 PRESELECTED = ("main_feature", "alternate_feature", "episode")
 TITLE_TYPES: tuple[str, ...] = get_args(TitleType)
-_MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -95,6 +94,7 @@ templates.env.filters["size"] = format_size
 templates.env.filters["label"] = label
 templates.env.filters["languages"] = languages
 templates.env.filters["track_status"] = track_status
+templates.env.globals["static_url"] = static_files.url
 
 
 @dataclass(frozen=True)
@@ -137,22 +137,45 @@ async def dashboard(request: Request) -> Response:
 
 @router.get("/discs/{fingerprint}", response_class=HTMLResponse)
 async def disc_review(request: Request, fingerprint: str) -> Response:
-    """A stored disc's titles, to choose, name and rip (404 page when the disc was never scanned)."""
-    disc = await _discs(request).get(fingerprint)
-    if disc is None:
+    """A stored disc's titles, to choose, name and rip (404 page when the disc was never scanned). Its duplicates
+    are only counted here: their rows come from `disc_duplicates` when the person opens them."""
+    found = await _review(request, fingerprint)
+    if found is None:
         unknown = {"page": "disc", "fingerprint": fingerprint}
         return templates.TemplateResponse(request, "disc_unknown.html", unknown, status_code=404)
-    scan = await _discs(request).scan_result(fingerprint)
-    disc = planned(disc, scan)
-    titles, duplicates = review_rows(disc)
-    context: dict[str, Any] = {
-        "page": "disc", "disc": disc, "titles": titles, "duplicates": duplicates, "type_options": TYPE_OPTIONS,
+    disc, scan, context = found
+    context.update({
+        "page": "disc",
         "artist": album_artist(disc, scan.artist if scan else None) or "",
         "ripped": sum(1 for t in disc.tracks if t.ripped_path or t.library_path),
         "rendered_at": now(),
         "looks_up": _looks_up(request),
-    }
+    })
     return templates.TemplateResponse(request, "disc.html", context)
+
+
+@router.get("/discs/{fingerprint}/duplicates", response_class=HTMLResponse)
+async def disc_duplicates(request: Request, fingerprint: str) -> Response:
+    """The rows of a review page's folded duplicates (an HTML fragment of ``<tr>``, as the page renders them)."""
+    found = await _review(request, fingerprint)
+    if found is None:
+        raise HTTPException(status_code=404, detail="no such disc")
+    _disc, _scan, context = found
+    context["rows"] = context["duplicates"]
+    return templates.TemplateResponse(request, "disc_rows.html", context)
+
+
+async def _review(request: Request, fingerprint: str) -> tuple[StoredDisc, ScanResult | None, dict[str, Any]] | None:
+    """A stored disc with its planned paths, its scan, and what every review template reads; None if unknown."""
+    disc = await _discs(request).get(fingerprint)
+    if disc is None:
+        return None
+    scan = await _discs(request).scan_result(fingerprint)
+    disc = planned(disc, scan)
+    titles, duplicates = review_rows(disc)
+    context: dict[str, Any] = {"disc": disc, "is_cd": disc.disc_type == "cd", "titles": titles,
+                               "duplicates": duplicates, "type_options": TYPE_OPTIONS}
+    return disc, scan, context
 
 
 def _looks_up(request: Request) -> bool:
@@ -180,12 +203,15 @@ async def library(request: Request, q: Annotated[str, Query(max_length=200)] = "
 
 
 @router.get("/static/{name}")
-async def static_file(name: str) -> Response:
-    """A file of static/ (flat: no sub-folders, so no path can leave it)."""
-    path = STATIC_DIR / name
-    if "/" in name or name.startswith(".") or path.suffix not in _MEDIA_TYPES or not path.is_file():
+async def static_file(request: Request, name: str, v: Annotated[str, Query(max_length=64)] = "") -> Response:
+    """A file of static/ (flat: no sub-folders, so no path can leave it), from memory (`amphigory.static_files`)."""
+    found = static_files.get(name)
+    if found is None:
         raise HTTPException(status_code=404, detail="no such static file")
-    return FileResponse(path, media_type=_MEDIA_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})
+    headers = {"ETag": found.etag, "Cache-Control": FOREVER if v == found.version else REVALIDATE}
+    if found.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(found.body, media_type=found.media_type, headers=headers)
 
 
 # Paths whose 404 stays JSON (programs read it); every other unknown path gets the HTML page.

@@ -54,4 +54,18 @@ def test_duplicates_wait_folded_then_open_into_the_table_and_save(stack: Stack, 
 
     tracks = {t["number"]: t for t in get_json(stack, f"/api/discs/{fingerprint}")["tracks"]}
     assert tracks[4]["selected"] is True and tracks[1]["selected"] is True
+
+    # Opened again, the page counts the selected duplicate it has not fetched, and a save leaves it as it is.
+    page.reload()
+    expect(page.locator("tr[data-track='4']")).to_have_count(0)
+    expect(page.locator("#selected-count")).to_have_text("2 titles selected")
+    page.get_by_label("Rip title 1", exact=True).uncheck()
+    expect(page.locator("#selected-count")).to_have_text("1 title selected")
+    page.get_by_role("button", name="Save choices").click()
+    expect(page.locator("#rip-status")).to_have_text("Choices saved.")
+    tracks = {t["number"]: t for t in get_json(stack, f"/api/discs/{fingerprint}")["tracks"]}
+    assert tracks[4]["selected"] is True and tracks[1]["selected"] is False
+    duplicates.locator("summary").click()
+    expect(page.get_by_label("Rip title 4", exact=True)).to_be_checked()
+    expect(page.locator("#selected-count")).to_have_text("1 title selected")
     assert desktop.errors == [] and desktop.dialogs == []

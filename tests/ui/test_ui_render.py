@@ -3,9 +3,11 @@ duplicates, library search, escaping of what a disc supplies, the static files a
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import blake3
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -14,6 +16,7 @@ from amphigory import pages
 from amphigory.api.disc_repository import DiscRepository, DiscUpdate, TrackUpdate
 from amphigory.config import WebappSettings
 from amphigory.main import create_app
+from amphigory.static_files import StaticFiles
 from amphigory.websocket import ConnectionManager
 from amphigory_protocol.disc import AudioStream, Classification, ScanResult, SubtitleStream, Title
 
@@ -60,12 +63,18 @@ async def test_review_lists_titles_preselects_features_and_folds_duplicates(
 ) -> None:
     await repository(app).save_scan(scan())
     page = (await client.get("/discs/dvd-abc123")).text
-    main, duplicates = page.split('<details class="duplicates">')
+    main, duplicates = page.split('<details class="duplicates"')
     assert 'id="sel-1" name="selected" value="1" checked' in main
     assert 'id="sel-2" name="selected" value="2" checked' in main  # alternate feature
     assert 'id="sel-3" name="selected" value="3" >' in main  # trailer: not selected
-    assert 'id="sel-4"' not in main and 'id="sel-4"' in duplicates
+    assert 'id="sel-4"' not in page  # folded: its row is fetched when the person opens the duplicates
     assert "1 duplicate title (same content as another title)" in duplicates
+    assert 'data-rows="/discs/dvd-abc123/duplicates" data-selected="0"' in duplicates
+    fragment = await client.get("/discs/dvd-abc123/duplicates")
+    assert fragment.status_code == 200 and fragment.headers["content-type"].startswith("text/html")
+    assert 'id="sel-4" name="selected" value="4" >' in fragment.text and 'id="sel-1"' not in fragment.text
+    assert "of 1" in fragment.text and "<html" not in fragment.text
+    assert (await client.get("/discs/dvd-nothing/duplicates")).status_code == 404
     assert "1:30:32" in main and "0:01:35" in main  # h:mm:ss
     assert "en, fr" in main and "de" in main
     assert "main feature" in main and "95%" in main
@@ -124,6 +133,35 @@ async def test_static_files_are_served_and_confined(client: httpx.AsyncClient) -
     assert (await client.get("/static/common.js")).headers["content-type"].startswith("text/javascript")
     for bad in ("/static/..%2Fpages.py", "/static/.hidden.css", "/static/nothing.js", "/static/base.html"):
         assert (await client.get(bad)).status_code == 404, bad
+
+
+async def test_pages_link_versioned_static_files_that_browsers_keep(client: httpx.AsyncClient) -> None:
+    page = (await client.get("/")).text
+    linked = re.search(r'href="/static/app\.css\?v=([0-9a-f]{12})"', page)
+    assert linked is not None, page[:600]
+    version = linked.group(1)
+    assert version == blake3.blake3((pages.PACKAGE_DIR / "static" / "app.css").read_bytes()).hexdigest()[:12]
+    kept = await client.get(f"/static/app.css?v={version}")
+    assert kept.status_code == 200 and kept.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert kept.content == (pages.PACKAGE_DIR / "static" / "app.css").read_bytes()
+    for stale in ("/static/app.css", "/static/app.css?v=000000000000"):  # an old page's link: revalidated
+        answer = await client.get(stale)
+        assert answer.status_code == 200 and answer.headers["cache-control"] == "no-cache", stale
+    again = await client.get("/static/app.css", headers={"If-None-Match": kept.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    assert (await client.get("/static/app.css", headers={"If-None-Match": '"other"'})).status_code == 200
+
+
+def test_a_changed_static_file_gets_a_new_version(tmp_path: Path) -> None:
+    (tmp_path / "a.css").write_text("body { color: red }")
+    files = StaticFiles(tmp_path)
+    first = files.url("a.css")
+    assert first.startswith("/static/a.css?v=") and files.get("a.css") is files.get("a.css")
+    (tmp_path / "a.css").write_text("body { color: blue; }")
+    assert files.url("a.css") != first
+    assert files.get("b.css") is None and files.url("b.css") == "/static/b.css"
+    for bad in ("../a.css", ".a.css", "a.py", "sub/a.css"):
+        assert files.get(bad) is None, bad
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(None, "—"), (0, "0:00:00"), (59.6, "0:01:00"), (7322, "2:02:02")])

@@ -16,17 +16,20 @@
   const drives = new Map(); // drive_id -> drive (from the feed)
   let saving = false;
 
-  // Folded duplicates wait in a <template> until opened (disc.html): their rows count, save and show status the
-  // same from there.
-  const deferred = form.querySelector("template.deferred-rows");
+  // Folded duplicates (disc.html) are fetched when the person first opens them. Until then they are not in the page:
+  // the selected ones among them still count, and a save leaves them as they are (the API changes only the tracks
+  // it is sent). Once fetched, rows waiting to enter the table count, save and show status like the others.
+  const folded = form.querySelector("details.duplicates");
+  let foldedFetched = !folded;
+  let waitingRows = [];
   function rows() {
-    const waiting = deferred ? deferred.content.querySelectorAll("tr[data-track]") : [];
-    return [...form.querySelectorAll("tr[data-track]"), ...waiting];
+    return [...form.querySelectorAll("tr[data-track]"), ...waitingRows];
   }
   function checkbox(row) { return row.querySelector("input[type=checkbox]"); }
 
   function updateCount() {
-    const n = rows().filter((row) => checkbox(row).checked).length;
+    const unfetched = foldedFetched ? 0 : Number(folded.dataset.selected || 0);
+    const n = rows().filter((row) => checkbox(row).checked).length + unfetched;
     const noun = form.dataset.kind === "album" ? "track" : "title";
     countText.textContent = n === 1 ? `1 ${noun} selected` : `${n} ${noun}s selected`;
     for (const row of rows()) row.classList.toggle("is-selected", checkbox(row).checked);
@@ -264,17 +267,36 @@
   });
   updateCount();
 
-  // Opening the duplicates moves their rows into the table a few dozen a frame, so the page never freezes.
-  const folded = deferred && deferred.closest("details");
+  // Opening the duplicates the first time fetches their rows (rendered and escaped by the server, as the page is)
+  // and moves them into the table a few dozen a frame, so the page never freezes.
   if (folded) {
-    folded.addEventListener("toggle", () => {
+    let fetching = false;
+    folded.addEventListener("toggle", async () => {
+      if (!folded.open || foldedFetched || fetching) return;
+      fetching = true;
+      const problem = folded.querySelector(".fetch-error");
+      if (problem) problem.remove();
+      try {
+        const response = await fetch(folded.dataset.rows, { headers: { Accept: "text/html" } });
+        if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+        const holder = document.createElement("template");
+        holder.innerHTML = await response.text();
+        waitingRows = [...holder.content.querySelectorAll("tr[data-track]")];
+        foldedFetched = true;
+      } catch (err) {
+        const words = err instanceof TypeError ? "the webapp cannot be reached" : err.message;
+        folded.append(el("p", { className: "error-text fetch-error", text: `The duplicate titles could not be loaded (${words}). Close and open again to retry.` }));
+        return;
+      } finally {
+        fetching = false;
+      }
       const body = folded.querySelector("tbody");
       const step = () => {
-        const batch = [...deferred.content.querySelectorAll("tr[data-track]")].slice(0, 40);
-        body.append(...batch);
-        if (batch.length) requestAnimationFrame(step);
+        body.append(...waitingRows.splice(0, 40));
+        if (waitingRows.length) requestAnimationFrame(step);
       };
-      if (folded.open) step();
+      step();
+      updateCount();
     });
   }
 
