@@ -40,13 +40,13 @@ from amphigory_daemon.rip.session import (
     source_missing,
 )
 from amphigory_daemon.rip.verify import duration_matches, file_checksum, probe_duration
+from amphigory_protocol.ffmpeg import ffmpeg_exe
 
 
 def default_ffmpeg() -> str:
-    """The ffmpeg 9 that imageio-ffmpeg ships (with the dvdvideo demuxer and the bluray protocol)."""
-    import imageio_ffmpeg
-
-    return str(imageio_ffmpeg.get_ffmpeg_exe())
+    """The ffmpeg 9 that imageio-ffmpeg ships (with the dvdvideo demuxer and the bluray protocol), or
+    ``$IMAGEIO_FFMPEG_EXE``; found without running it (`amphigory_protocol.ffmpeg`)."""
+    return ffmpeg_exe()
 
 
 def _int(value: object, default: int | None = None) -> int | None:
