@@ -39,7 +39,7 @@ from amphigory_daemon.rip.session import (
     make_watchdog,
     source_missing,
 )
-from amphigory_daemon.rip.verify import duration_matches, file_checksum, probe_duration
+from amphigory_daemon.rip.verify import duration_matches, file_checksum, read_duration
 from amphigory_protocol.ffmpeg import ffmpeg_exe
 
 
@@ -155,7 +155,7 @@ async def rip_native(job: RipJob, on_progress: ProgressCallback | None) -> RipOu
                 await read_cd_track(job, track, reporter)
                 encode_from = GRAB_SHARE
             await _run_ffmpeg(ffmpeg, plan, target.partial, reporter, encode_from)
-            # the duration probe (a subprocess) and the checksum (worker threads) overlap
+            # the duration (read from the MKV's head, else probed by ffmpeg) and the checksum (worker threads) overlap
             checked = asyncio.gather(_verify(ffmpeg, plan, track, target.partial), file_checksum(target.partial))
             duration, checksum = await checked
             size = target.partial.stat().st_size
@@ -201,7 +201,7 @@ def raise_for(result: ToolResult, program: str, watched: tuple[Path, ...]) -> No
 async def _verify(ffmpeg: str, plan: Plan, track: cd.CdTrack | None, output: Path) -> float:
     if track is not None:
         return await cd.verify_flac(track, output)
-    duration = await probe_duration(ffmpeg, output)
+    duration = await read_duration(ffmpeg, output)
     if duration is None:
         raise RipError("verify_failed", f"ffmpeg cannot read a duration from {output.name}")
     if plan.expected_duration > 0 and not duration_matches(plan.expected_duration, duration):
