@@ -103,7 +103,7 @@ def handbrake() -> Tool:
 
 
 def makemkv() -> Makemkv:
-    from amphigory_daemon.rip.makemkv import find_makemkvcon
+    from amphigory_daemon.rip.programs import find_makemkvcon
 
     path = find_makemkvcon()
     if path is None:
@@ -124,7 +124,7 @@ def libdiscid() -> Tool:
 
 
 def paranoia() -> Tool:
-    from amphigory_daemon.rip.grab import find_paranoia
+    from amphigory_daemon.rip.programs import find_paranoia
 
     path = find_paranoia()
     return Tool(path, parse.first_line(run([path, "--version"])) if path else None)

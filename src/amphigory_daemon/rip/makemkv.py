@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import stat
 from pathlib import Path
 
@@ -26,11 +25,6 @@ from amphigory_daemon.rip.verify import duration_matches, file_checksum, read_du
 
 OUTPUT_FILE_ATTR = 27
 NO_DISC_QUERY = "disc:9999"
-
-
-def find_makemkvcon() -> str | None:
-    """``makemkvcon`` on PATH, or None."""
-    return shutil.which("makemkvcon")
 
 
 def parse_drives(lines: list[str]) -> tuple[MakemkvDrive, ...]:

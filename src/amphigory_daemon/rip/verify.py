@@ -15,8 +15,8 @@ import math
 import re
 import struct
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from amphigory_daemon.rip.runner import run_tool
 from amphigory_protocol.checksum import DEFAULT_ALGORITHM, Algorithm, Checksum, hash_file, parse_checksum
@@ -174,8 +174,7 @@ def _info_duration(head: bytes, start: int, end: int) -> float | None:
     return seconds if math.isfinite(seconds) else None
 
 
-@dataclass(frozen=True)
-class FlacInfo:
+class FlacInfo(NamedTuple):
     """A FLAC file's STREAMINFO: format, total samples per channel, and the MD5 of the decoded PCM."""
 
     sample_rate: int
