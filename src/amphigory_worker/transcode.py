@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import imageio_ffmpeg
-
 from amphigory_protocol.children import DIE_WITH_US
 from amphigory_protocol.disk_full import DISK_FULL, says_disk_full
+from amphigory_protocol.ffmpeg import ffmpeg_exe
 
 TranscodeMode = Literal["none", "handbrake", "ffmpeg"]
 TRANSCODE_MODES: tuple[TranscodeMode, ...] = ("none", "handbrake", "ffmpeg")
@@ -203,7 +202,8 @@ def find_handbrake() -> str | None:
 
 
 def find_ffmpeg() -> str:
-    return str(imageio_ffmpeg.get_ffmpeg_exe())
+    """The ffmpeg rips use too: imageio-ffmpeg's, or ``$IMAGEIO_FFMPEG_EXE`` (`amphigory_protocol.ffmpeg`)."""
+    return ffmpeg_exe()
 
 
 def split_lines(buffer: bytearray) -> list[str]:

@@ -1,5 +1,5 @@
-"""`amphigory scan` and `identify --offline` load only what they need: never the webapp's server stack, and each
-reader only for its input.
+"""`amphigory scan`, `identify --offline` and `rip` load only what they need: never the webapp's server stack, and
+each reader (and ripping backend) only for its input.
 
 Each case runs the real command in a fresh interpreter (a test process has imported everything already) and
 reads `sys.modules` afterwards. Start-up time follows from what is imported; this checks the imports, not a clock.
@@ -35,6 +35,11 @@ NOT_FOR_A_DVD_IMAGE = ("pycdlib", "logging", "amphigory_daemon.formats.cue", "am
 NOT_FOR_OFFLINE_IDENTIFY = ("asyncio", "httpx", "amphigory.metadata", "amphigory.identify.identifier",
                             "amphigory.config", "amphigory_daemon.config", "amphigory_worker.settings",
                             "amphigory_cli.token_file", "secrets")
+# a DVD rip: the native backend alone (no MakeMKV robot-line parsers, no CD or Blu-ray code), and the ffmpeg found
+# without imageio-ffmpeg's package (which would also run `ffmpeg -version`)
+NOT_FOR_A_DVD_RIP = ("imageio_ffmpeg", "amphigory_daemon.rip.makemkv", "amphigory_daemon.formats.makemkv",
+                     "amphigory_daemon.rip.cd", "amphigory_daemon.rip.grab", "amphigory_daemon.rip.paranoia",
+                     "amphigory_daemon.rip.bluray", "amphigory_daemon.scan.makemkv", "httpx", "amphigory_cli.settings")
 
 _PROBE = """
 import contextlib, io, json, sys
@@ -125,3 +130,16 @@ def test_version_loads_no_settings() -> None:
     modules = set(json.loads(run.stdout))
     assert not modules & {"amphigory_cli.settings", "amphigory_daemon.config"}  # (the version needs importlib.metadata)
     assert not _roots(modules) & set(SERVER_STACK)
+
+
+@pytest.mark.parametrize(("rel", "reader"), [
+    (Path("dvd") / "AMPHIGORY_SAMPLE_DVD.iso", "amphigory_daemon.media.udf"),
+    (Path("dvd") / "AMPHIGORY_SAMPLE_DVD", "amphigory_daemon.media.folder"),
+], ids=["dvd-iso", "dvd-folder"])
+def test_a_dvd_rip_loads_the_native_dvd_path_only(samples: Path, tmp_path: Path, rel: Path, reader: str) -> None:
+    modules = _modules_after(["rip", str(samples / rel), "--title", "2", "--output", str(tmp_path)])
+    assert {"amphigory_daemon.rip.native", "amphigory_daemon.rip.verify", reader} <= modules
+    # (logging comes with asyncio, which runs ffmpeg: its concurrent.futures imports it)
+    assert not modules & ({*NOT_FOR_A_DVD_RIP, *NOT_FOR_A_DVD_IMAGE} - {"logging", reader})
+    assert not _roots(modules) & set(SERVER_STACK)
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["title 02.mkv"]

@@ -76,10 +76,11 @@ def ffmpegs() -> tuple[Ffmpeg, ...]:
     system's when it is another."""
     paths: list[tuple[str, str]] = []
     try:
-        import imageio_ffmpeg
+        # the very lookup rips make (it does not run the binary: `_ffmpeg` below does, for its version and features)
+        from amphigory_protocol.ffmpeg import ffmpeg_exe
 
         origin = "IMAGEIO_FFMPEG_EXE" if os.environ.get("IMAGEIO_FFMPEG_EXE") else "imageio-ffmpeg"
-        paths.append((str(imageio_ffmpeg.get_ffmpeg_exe()), origin))
+        paths.append((ffmpeg_exe(), origin))
     except Exception:  # no binary for this platform, or the package is broken
         pass
     system = shutil.which("ffmpeg")
@@ -102,7 +103,7 @@ def handbrake() -> Tool:
 
 
 def makemkv() -> Makemkv:
-    from amphigory_daemon.rip.makemkv import find_makemkvcon
+    from amphigory_daemon.rip.programs import find_makemkvcon
 
     path = find_makemkvcon()
     if path is None:
@@ -123,7 +124,7 @@ def libdiscid() -> Tool:
 
 
 def paranoia() -> Tool:
-    from amphigory_daemon.rip.grab import find_paranoia
+    from amphigory_daemon.rip.programs import find_paranoia
 
     path = find_paranoia()
     return Tool(path, parse.first_line(run([path, "--version"])) if path else None)

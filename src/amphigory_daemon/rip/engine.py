@@ -1,4 +1,5 @@
-"""`rip_title`: pick the backend for a job (in one function, `choose_backend`) and run it."""
+"""`rip_title`: pick the backend for a job (in one function, `choose_backend`) and run it. The MakeMKV backend is
+imported only for the jobs it runs."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from pathlib import Path
 from typing import Literal
 
 from amphigory_daemon.rip.errors import RipError
-from amphigory_daemon.rip.makemkv import find_makemkvcon, rip_makemkv
 from amphigory_daemon.rip.models import RipJob, RipOutcome
 from amphigory_daemon.rip.native import rip_native
+from amphigory_daemon.rip.programs import find_makemkvcon
 from amphigory_daemon.rip.session import ProgressCallback
 
 Backend = Literal["native", "makemkv"]
@@ -49,5 +50,7 @@ async def rip_title(job: RipJob, on_progress: ProgressCallback | None = None) ->
     makemkvcon = job.makemkvcon or find_makemkvcon()
     if choose_backend(job, makemkvcon) == "makemkv":
         assert makemkvcon is not None
+        from amphigory_daemon.rip.makemkv import rip_makemkv  # its robot-line parsers only for its jobs
+
         return await rip_makemkv(job, on_progress, makemkvcon)
     return await rip_native(job, on_progress)

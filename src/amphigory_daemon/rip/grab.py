@@ -3,23 +3,16 @@ and its read errors turned into a `RipError` (``read_error``) rather than a FLAC
 
 from __future__ import annotations
 
-import shutil
-
 from amphigory_daemon.rip.cd import CdTrack
 from amphigory_daemon.rip.errors import RipError
 from amphigory_daemon.rip.models import RipJob
 from amphigory_daemon.rip.paranoia import BYTES_PER_SECTOR, ParanoiaProgress, paranoia_argv
+from amphigory_daemon.rip.programs import find_paranoia
 from amphigory_daemon.rip.runner import run_tool
 from amphigory_daemon.rip.session import DISC_EJECTED, Reporter, make_watchdog, source_missing
 
 # The share of the rip's percent the drive read takes (the FLAC encode after it takes the rest).
 GRAB_SHARE = 0.9
-PROGRAMS = ("cd-paranoia", "cdparanoia")
-
-
-def find_paranoia() -> str | None:
-    """cd-paranoia (libcdio) or cdparanoia (Xiph) from PATH; they take the same options."""
-    return next((found for name in PROGRAMS if (found := shutil.which(name)) is not None), None)
 
 
 async def read_cd_track(job: RipJob, track: CdTrack, reporter: Reporter) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import stat
 from pathlib import Path
 
@@ -22,15 +21,10 @@ from amphigory_daemon.rip.native import default_ffmpeg, raise_for
 from amphigory_daemon.rip.output import OutputTarget
 from amphigory_daemon.rip.runner import run_tool
 from amphigory_daemon.rip.session import ProgressCallback, Reporter, make_watchdog, source_missing
-from amphigory_daemon.rip.verify import duration_matches, file_checksum, probe_duration
+from amphigory_daemon.rip.verify import duration_matches, file_checksum, read_duration
 
 OUTPUT_FILE_ATTR = 27
 NO_DISC_QUERY = "disc:9999"
-
-
-def find_makemkvcon() -> str | None:
-    """``makemkvcon`` on PATH, or None."""
-    return shutil.which("makemkvcon")
 
 
 def parse_drives(lines: list[str]) -> tuple[MakemkvDrive, ...]:
@@ -105,7 +99,7 @@ async def rip_makemkv(job: RipJob, on_progress: ProgressCallback | None, makemkv
     try:
         target.check_space(job.title.size_bytes)
         produced = await _run(job, makemkvcon, spec, index, target.partial, reporter)
-        duration, checksum = await asyncio.gather(probe_duration(job.ffmpeg or default_ffmpeg(), produced),
+        duration, checksum = await asyncio.gather(read_duration(job.ffmpeg or default_ffmpeg(), produced),
                                                   file_checksum(produced))
         expected = job.title.duration_seconds
         if duration is None or (expected > 0 and not duration_matches(expected, duration)):

@@ -1,34 +1,23 @@
 """The native backend: DVD titles and Blu-ray playlists remuxed to MKV and CD tracks encoded to FLAC by ffmpeg,
 straight from an image, a disc folder, a cue/bin or (CD, via cd-paranoia) a drive, with progress, verification
-and a checksum."""
+and a checksum.
+
+A DVD title needs nothing more than this module imports; the Blu-ray readers (`rip.bluray`) and the CD code
+(`rip.cd`, `rip.grab`) are imported by the jobs that need them, so a DVD rip's process never loads them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import tempfile
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from amphigory_daemon.formats.bluray import BlurayError
-from amphigory_daemon.formats.bluray_clpi import parse_clpi
-from amphigory_daemon.formats.bluray_mpls import BlurayPlaylist, parse_mpls, playlist_number
-from amphigory_daemon.formats.errors import FormatError
-from amphigory_daemon.media import DiscMedia, FolderMedia, MediaError, UdfMedia
-from amphigory_daemon.media.bdmv_backup import parse_with_backup
-from amphigory_daemon.rip import cd
 from amphigory_daemon.rip.errors import RipError
-from amphigory_daemon.rip.grab import GRAB_SHARE, read_cd_track
 from amphigory_daemon.rip.models import RipJob, RipOutcome
 from amphigory_daemon.rip.output import OutputTarget
-from amphigory_daemon.rip.plans import (
-    Plan,
-    bluray_image_plan,
-    bluray_plan,
-    dvd_plan,
-    ffmpeg_argv,
-    play_item_trims,
-)
+from amphigory_daemon.rip.plans import Plan, dvd_plan, ffmpeg_argv
 from amphigory_daemon.rip.progress import FfmpegProgressParser
 from amphigory_daemon.rip.runner import ToolResult, run_tool
 from amphigory_daemon.rip.session import (
@@ -39,14 +28,16 @@ from amphigory_daemon.rip.session import (
     make_watchdog,
     source_missing,
 )
-from amphigory_daemon.rip.verify import duration_matches, file_checksum, probe_duration
+from amphigory_daemon.rip.verify import duration_matches, file_checksum, read_duration
+from amphigory_protocol.ffmpeg import ffmpeg_exe
 
+if TYPE_CHECKING:
+    from amphigory_daemon.rip.cd import CdTrack
 
 def default_ffmpeg() -> str:
-    """The ffmpeg 9 that imageio-ffmpeg ships (with the dvdvideo demuxer and the bluray protocol)."""
-    import imageio_ffmpeg
-
-    return str(imageio_ffmpeg.get_ffmpeg_exe())
+    """The ffmpeg 9 that imageio-ffmpeg ships (with the dvdvideo demuxer and the bluray protocol), or
+    ``$IMAGEIO_FFMPEG_EXE``; found without running it (`amphigory_protocol.ffmpeg`)."""
+    return ffmpeg_exe()
 
 
 def _int(value: object, default: int | None = None) -> int | None:
@@ -62,70 +53,14 @@ def plan_for(job: RipJob, tmp: Path) -> Plan:
         number = _int(where.get("title"), job.title.number) or job.title.number
         return dvd_plan(job.source, number, job.title.duration_seconds, _int(where.get("angle")))
     if kind in ("bluray", "uhd"):
-        return _bluray(job, where.get("playlist"), tmp)
+        from amphigory_daemon.rip.bluray import bluray_title_plan
+
+        return bluray_title_plan(job, where.get("playlist"), tmp)
     raise RipError("invalid_job", f"the native ripper cannot read a title whose source is {where!r}")
 
 
 def _is_cd(job: RipJob) -> bool:
     return (job.title.source.get("kind") or job.disc_type) == "cd"
-
-
-def _bluray(job: RipJob, playlist: object, tmp: Path) -> Plan:
-    if not isinstance(playlist, str | int):
-        raise RipError("invalid_job", "a Blu-ray title needs source.playlist")
-    name = f"{int(playlist):05d}.mpls" if isinstance(playlist, int) else playlist
-    if not job.source.is_dir():
-        return _bluray_image(job.source, name, tmp)
-    try:
-        # a disc folder, its BDMV folder, or a copy whose names a tool lower-cased: found as a scan finds them
-        with FolderMedia(job.source) as media:
-            parsed = _read_playlist(media, name)
-            _plays_something(parsed, name)
-            clips = [media.locate(f"BDMV/STREAM/{item.clip_id}.m2ts") for item in parsed.play_items]
-            trims = play_item_trims(parsed, _clip_spans(media, parsed))
-            bdmv = media.locate("BDMV/index.bdmv").parent if media.exists("BDMV/index.bdmv") else clips[0].parent.parent
-    except (BlurayError, ValueError) as exc:
-        raise RipError("invalid_job", f"unreadable playlist {name}: {exc}") from exc
-    except MediaError as exc:
-        raise RipError("disc_ejected" if not job.source.exists() else "invalid_job", str(exc)) from exc
-    return bluray_plan(bdmv, parsed, tmp, clips, trims)
-
-
-def _read_playlist(media: DiscMedia, name: str) -> BlurayPlaylist:
-    """The playlist `name`, from BDMV/BACKUP when the file itself is damaged (as a scan reads it)."""
-    return parse_with_backup(media, f"BDMV/PLAYLIST/{name}", partial(parse_mpls, number=playlist_number(name)))
-
-
-def _plays_something(playlist: BlurayPlaylist, name: str) -> None:
-    if not any(item.out_time > item.in_time for item in playlist.play_items):
-        raise RipError("invalid_job", f"playlist {name} plays nothing (it has no play item with a length)")
-
-
-def _clip_spans(media: DiscMedia, playlist: BlurayPlaylist) -> list[tuple[int, int] | None]:
-    """Each play item's clip's presentation start and end (its CLPI's), None where the CLPI is missing or bad."""
-    spans: list[tuple[int, int] | None] = []
-    for item in playlist.play_items:
-        try:
-            info = parse_with_backup(media, f"BDMV/CLIPINF/{item.clip_id}.clpi", parse_clpi)
-        except (FormatError, MediaError, OSError):
-            info = None
-        spans.append((info.start_time, info.end_time) if info is not None else None)
-    return spans
-
-
-def _bluray_image(image: Path, name: str, tmp: Path) -> Plan:
-    """A playlist of a Blu-ray image (or device): its clips' extents from the UDF file system, read in place."""
-    try:
-        with UdfMedia(image) as media:
-            parsed = _read_playlist(media, name)
-            _plays_something(parsed, name)
-            extents = [media.extents(f"BDMV/STREAM/{item.clip_id}.m2ts") for item in parsed.play_items]
-            trims = play_item_trims(parsed, _clip_spans(media, parsed))
-    except (BlurayError, ValueError) as exc:
-        raise RipError("invalid_job", f"unreadable playlist {name}: {exc}") from exc
-    except MediaError as exc:
-        raise RipError("disc_ejected" if not image.exists() else "invalid_job", str(exc)) from exc
-    return bluray_image_plan(image, parsed, extents, tmp, trims)
 
 
 async def rip_native(job: RipJob, on_progress: ProgressCallback | None) -> RipOutcome:
@@ -137,9 +72,12 @@ async def rip_native(job: RipJob, on_progress: ProgressCallback | None) -> RipOu
         raise RipError("disc_ejected", f"{job.source} is not there")
     with tempfile.TemporaryDirectory(prefix="amphigory-rip-") as tmp_name:
         tmp = Path(tmp_name)
-        track: cd.CdTrack | None = None
-        from_drive = _is_cd(job) and cd.is_drive(job.source)
+        track: CdTrack | None = None
+        from_drive = False
         if _is_cd(job):
+            from amphigory_daemon.rip import cd
+
+            from_drive = cd.is_drive(job.source)
             track = cd.drive_track(job, tmp / "track.pcm") if from_drive else cd.read_track(job)
             plan = cd.track_plan(track, tmp)
         else:
@@ -152,10 +90,12 @@ async def rip_native(job: RipJob, on_progress: ProgressCallback | None) -> RipOu
             target.check_space(job.title.size_bytes)
             encode_from = 0.0
             if from_drive and track is not None:
+                from amphigory_daemon.rip.grab import GRAB_SHARE, read_cd_track
+
                 await read_cd_track(job, track, reporter)
                 encode_from = GRAB_SHARE
             await _run_ffmpeg(ffmpeg, plan, target.partial, reporter, encode_from)
-            # the duration probe (a subprocess) and the checksum (worker threads) overlap
+            # the duration (read from the MKV's head, else probed by ffmpeg) and the checksum (worker threads) overlap
             checked = asyncio.gather(_verify(ffmpeg, plan, track, target.partial), file_checksum(target.partial))
             duration, checksum = await checked
             size = target.partial.stat().st_size
@@ -198,10 +138,12 @@ def raise_for(result: ToolResult, program: str, watched: tuple[Path, ...]) -> No
     raise RipError("tool_failed", result.describe(program))
 
 
-async def _verify(ffmpeg: str, plan: Plan, track: cd.CdTrack | None, output: Path) -> float:
+async def _verify(ffmpeg: str, plan: Plan, track: CdTrack | None, output: Path) -> float:
     if track is not None:
-        return await cd.verify_flac(track, output)
-    duration = await probe_duration(ffmpeg, output)
+        from amphigory_daemon.rip.cd import verify_flac
+
+        return await verify_flac(track, output)
+    duration = await read_duration(ffmpeg, output)
     if duration is None:
         raise RipError("verify_failed", f"ffmpeg cannot read a duration from {output.name}")
     if plan.expected_duration > 0 and not duration_matches(plan.expected_duration, duration):

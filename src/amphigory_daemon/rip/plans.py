@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from amphigory_daemon.formats.bluray import BlurayStream
-from amphigory_daemon.formats.bluray_mpls import BlurayPlaylist
+if TYPE_CHECKING:  # a DVD rip never loads the Blu-ray readers
+    from amphigory_daemon.formats.bluray import BlurayStream
+    from amphigory_daemon.formats.bluray_mpls import BlurayPlaylist
 
 TICKS_PER_SECOND = 45_000
 CD_BYTES_PER_SECOND = 44_100 * 4
@@ -184,8 +186,7 @@ def _concat_plan(urls: Sequence[str], files: dict[str, str], playlist: BlurayPla
     return Plan(tuple(inputs), tuple(outputs), "matroska", ".mkv", playlist.duration, files, watch)
 
 
-@dataclass(frozen=True)
-class PcmRange:
+class PcmRange(NamedTuple):
     """Bytes [start, end) of one image file holding raw CD audio."""
 
     path: Path

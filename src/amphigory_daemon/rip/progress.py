@@ -8,12 +8,12 @@ ffmpeg writes blocks of ``key=value`` lines (``total_size``, ``out_time_us``, ``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from amphigory_daemon.rip.models import RipProgress
 
 
-@dataclass(frozen=True)
-class FfmpegProgress:
+class FfmpegProgress(NamedTuple):
     """One ``-progress`` block: output time reached (µs), bytes written, speed factor, and whether it is the last."""
 
     out_time_us: int | None

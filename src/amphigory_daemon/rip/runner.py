@@ -13,8 +13,7 @@ import os
 import signal
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from amphigory_protocol.children import DIE_WITH_US
 
@@ -25,8 +24,7 @@ LineHandler = Callable[[str], None]
 Watchdog = Callable[[], Awaitable[str | None]]
 
 
-@dataclass(frozen=True)
-class ToolResult:
+class ToolResult(NamedTuple):
     """How a program ended: its exit status (negative: killed by that signal), the last stderr lines, and the
     watchdog's reason when the watchdog stopped it."""
 
