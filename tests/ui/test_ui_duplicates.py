@@ -9,7 +9,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 from ui_stack import SAMPLES, Stack, Watched
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -32,6 +32,14 @@ def scanned_fingerprint(stack: Stack) -> str:
     raise AssertionError(f"the Blu-ray was never scanned:\n{stack.log('daemon')}")
 
 
+def save_and_read_selection(stack: Stack, page: Page, fingerprint: str) -> dict[int, bool]:
+    """Click "Save choices", wait for the page to say so, and return the stored `selected` of titles 1 and 4."""
+    page.get_by_role("button", name="Save choices").click()
+    expect(page.locator("#rip-status")).to_have_text("Choices saved.")
+    tracks = {t["number"]: t for t in get_json(stack, f"/api/discs/{fingerprint}")["tracks"]}
+    return {n: tracks[n]["selected"] for n in (1, 4)}
+
+
 def test_duplicates_wait_folded_then_open_into_the_table_and_save(stack: Stack, desktop: Watched) -> None:
     stack.insert(SAMPLE_BD)
     fingerprint = scanned_fingerprint(stack)
@@ -49,11 +57,7 @@ def test_duplicates_wait_folded_then_open_into_the_table_and_save(stack: Stack, 
     expect(row.locator("td.cls")).to_contain_text("of 1")
     page.get_by_label("Rip title 4", exact=True).check()
     expect(page.locator("#selected-count")).to_have_text("2 titles selected")
-    page.get_by_role("button", name="Save choices").click()
-    expect(page.locator("#rip-status")).to_have_text("Choices saved.")
-
-    tracks = {t["number"]: t for t in get_json(stack, f"/api/discs/{fingerprint}")["tracks"]}
-    assert tracks[4]["selected"] is True and tracks[1]["selected"] is True
+    assert save_and_read_selection(stack, page, fingerprint) == {1: True, 4: True}
 
     # Opened again, the page counts the selected duplicate it has not fetched, and a save leaves it as it is.
     page.reload()
@@ -61,10 +65,7 @@ def test_duplicates_wait_folded_then_open_into_the_table_and_save(stack: Stack, 
     expect(page.locator("#selected-count")).to_have_text("2 titles selected")
     page.get_by_label("Rip title 1", exact=True).uncheck()
     expect(page.locator("#selected-count")).to_have_text("1 title selected")
-    page.get_by_role("button", name="Save choices").click()
-    expect(page.locator("#rip-status")).to_have_text("Choices saved.")
-    tracks = {t["number"]: t for t in get_json(stack, f"/api/discs/{fingerprint}")["tracks"]}
-    assert tracks[4]["selected"] is True and tracks[1]["selected"] is False
+    assert save_and_read_selection(stack, page, fingerprint) == {1: False, 4: True}
     duplicates.locator("summary").click()
     expect(page.get_by_label("Rip title 4", exact=True)).to_be_checked()
     expect(page.locator("#selected-count")).to_have_text("1 title selected")
