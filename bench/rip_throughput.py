@@ -13,14 +13,18 @@ authors it with dvdauthor in a temporary folder, and measures in the same run, o
 
 and prints MB/s and ratios against bare ffmpeg (target: cli and daemon >= 90 % of bare, >= 200 MB/s).
 
-The same remux of the same cached title takes anywhere from 2.4 to 8 s between runs on a shared VM (system time:
-first touches of memory, writeback), so one figure says little. Every contender first runs once untimed (the first
-gigabyte written into memory never touched costs seconds), then ``--runs`` rounds run them all, interleaved and in
-a rotating order, so a busy moment hits every contender alike. Printed per contender: best and median time and
-MB/s; and against bare ffmpeg, the **median of the per-round ratios** (bare's time in a round over the contender's
-in the same round: the verdict figure) beside the ratio of the bests. Prints, never asserts.
+The same remux of the same cached title takes anywhere from 2.4 to 8 s between runs on a shared VM, almost all of
+it system time spent touching memory: memory a run frees is handed back to the VM's host about two seconds later
+(free page reporting), and writing a gigabyte into memory the host took back costs seconds, into memory not yet
+handed back next to nothing. So how soon a run follows the previous one decided its time more than the program
+did. Each timed run therefore starts ``--settle`` seconds (3) after the previous one ended, as a rip starts on a
+machine that did something else before it (``--settle 0``: back to back). Every contender first runs once untimed
+(the first gigabyte written into memory never touched costs seconds), then ``--runs`` rounds run them all,
+interleaved and in a rotating order, so a busy moment hits every contender alike. Printed per contender: best and
+median time and MB/s; and against bare ffmpeg, the **median of the per-round ratios** (bare's time in a round over
+the contender's in the same round: the verdict figure) beside the ratio of the bests. Prints, never asserts.
 
-    .venv/bin/python bench/rip_throughput.py [--size-mb 1024] [--runs 7]
+    .venv/bin/python bench/rip_throughput.py [--size-mb 1024] [--runs 7] [--settle 3]
 """
 
 from __future__ import annotations
@@ -84,8 +88,9 @@ def probe_seconds(dvd: Path) -> float:
     return int(h) * 3600 + int(m) * 60 + float(s)
 
 
-def timed(fn: object) -> float:
+def timed(fn: object, settle: float = 0.0) -> float:
     os.sync()  # the last run's written pages flushed first: no run pays for another's writeback
+    time.sleep(settle)  # and the memory it freed handed back to the host, for every run alike
     started = time.perf_counter()
     result = fn()  # type: ignore[operator]
     if asyncio.iscoroutine(result):
@@ -97,6 +102,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--settle", type=float, default=3.0,
+                        help="seconds between one run's end and the next one's start (default 3)")
     args = parser.parse_args()
     if shutil.which("dvdauthor") is None:
         print("dvdauthor is not installed (apt-get install dvdauthor)")
@@ -148,8 +155,8 @@ def main() -> None:
         names = list(runs)
         for n in range(args.runs):
             for name in names[n % len(names):] + names[:n % len(names)]:  # a rotating order
-                times[name].append(timed(runs[name]))
-        report(times, size)
+                times[name].append(timed(runs[name], args.settle))
+        report(times, size, args.settle)
 
 
 def ratios(times: dict[str, list[float]], name: str) -> tuple[float, float]:
@@ -159,13 +166,13 @@ def ratios(times: dict[str, list[float]], name: str) -> tuple[float, float]:
     return statistics.median(per_round), min(times["bare"]) / min(times[name])
 
 
-def report(times: dict[str, list[float]], size: int) -> None:
+def report(times: dict[str, list[float]], size: int, settle: float) -> None:
     runs = len(times["bare"])
     labels = {"cat": "cat > /dev/null (ceiling)", "bare": "bare ffmpeg -c copy (process)",
               "cli": "amphigory rip (process, blake3)", "daemon": "daemon ripper (blake3)",
               "sha256": "daemon ripper (old sha256)"}
     print(f"{'':34s} {'best':>14s} {'median':>14s}   vs bare ffmpeg: median of per-round ratios (ratio of bests)"
-          f"   [{runs} rounds after a warm-up]")
+          f"   [{runs} rounds after a warm-up, each run {settle:g} s after the last]")
     for name, label in labels.items():
         best, median = min(times[name]), statistics.median(times[name])
         line = (f"{label:34s} {size / 1e6 / best:6.0f} MB/s {best:5.2f}s {size / 1e6 / median:6.0f} MB/s "
