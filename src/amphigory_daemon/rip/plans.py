@@ -213,7 +213,13 @@ def cd_plan(ranges: Sequence[PcmRange], big_endian: bool, tags: dict[str, str], 
 
 
 def ffmpeg_argv(ffmpeg: str, plan: Plan, output: Path) -> list[str]:
-    """The whole command: quiet except errors, progress blocks on stdout, then ``plan``, writing ``output``."""
+    """The whole command: quiet except errors, progress blocks on stdout, then ``plan``, writing ``output``.
+
+    ``output`` is the empty partial file the rip made for it, which ffmpeg writes without truncating
+    (``-truncate 0``): on ext4, opening an existing file with O_TRUNC marks it as replaced, and closing it then
+    allocates and starts writing out all of it at once (auto_da_alloc), which held ffmpeg's last close() for
+    0.4 s per GB and left the disk writing the file under the checksum's reads; a file ffmpeg creates itself, as
+    a bare ffmpeg run does, is written out later like any other."""
     return [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-nostats", "-progress", "pipe:1",
-            "-stats_period", "0.5", *plan.inputs, *plan.outputs, "-fflags", "+bitexact", "-f", plan.muxer, "-y",
-            str(output)]
+            "-stats_period", "0.5", *plan.inputs, *plan.outputs, "-fflags", "+bitexact", "-f", plan.muxer,
+            "-truncate", "0", "-y", str(output)]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from amphigory_daemon.formats.bluray import BlurayStream
 from amphigory_daemon.rip.naming import MAX_NAME_BYTES, safe_name
-from amphigory_daemon.rip.plans import PcmRange, concatf_text, ffmetadata_chapters, stn_maps
+from amphigory_daemon.rip.plans import PcmRange, concatf_text, dvd_plan, ffmetadata_chapters, ffmpeg_argv, stn_maps
 from amphigory_daemon.rip.progress import FfmpegProgressParser, ProgressTracker
 from amphigory_daemon.rip.verify import duration_matches, parse_ffmpeg_duration, parse_flac_streaminfo
 
@@ -95,3 +95,11 @@ def test_chapters_and_byte_range_lists() -> None:
     text = ffmetadata_chapters([0, 45_000, 90_000], 135_000)
     assert text.count("[CHAPTER]") == 3 and "START=90000\nEND=135000" in text
     assert concatf_text([PcmRange(Path("/d/a.bin"), 0, 2352)]) == "subfile,,start,0,end,2352,,:/d/a.bin\n"
+
+
+def test_ffmpeg_writes_the_empty_partial_without_truncating_it() -> None:
+    # O_TRUNC on the partial (an existing, empty file) made ext4 allocate and write out the whole rip when ffmpeg
+    # closed it (auto_da_alloc): 0.4 s per GB in close(), and the disk busy under the checksum
+    argv = ffmpeg_argv("ffmpeg", dvd_plan(Path("/d"), 1, 60.0), Path("/out/.t.partial.mkv"))
+    assert argv[-5:] == ["matroska", "-truncate", "0", "-y", "/out/.t.partial.mkv"]
+    assert argv.index("-truncate") > argv.index("-i")  # an output option
