@@ -24,6 +24,8 @@ def test_two_tabs_never_silently_undo_each_other(stack: Stack, desktop: Watched,
     card = empty_the_drive(stack, desktop)
     stack.insert(DVD_ISO)
     expect(card).to_have_attribute("data-state", "scanned", timeout=30_000)
+    # the drive says "scanned" once the daemon has scanned; the review page needs the webapp to have stored it
+    expect(card).to_have_attribute("data-known", "true")
     fingerprint = str(card.get_attribute("data-fingerprint"))
     first, second = open_review(browser, stack, fingerprint), open_review(browser, stack, fingerprint)
     try:
