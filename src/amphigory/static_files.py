@@ -10,7 +10,6 @@ read or thread hop.
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +41,6 @@ class StaticFiles:
     def __init__(self, folder: Path = STATIC_DIR) -> None:
         self.folder = folder
         self._files: dict[str, StaticFile] = {}
-        self._lock = threading.Lock()
 
     def get(self, name: str) -> StaticFile | None:
         """The file ``name`` (no sub-folders, no hidden files, only the known media types); None otherwise."""
@@ -65,8 +63,7 @@ class StaticFiles:
         digest = new_hasher(DEFAULT_ALGORITHM)
         digest.update(body)
         fresh = StaticFile(body, media_type, digest.hexdigest()[:12], stamp)
-        with self._lock:
-            self._files[name] = fresh
+        self._files[name] = fresh
         return fresh
 
     def url(self, name: str) -> str:

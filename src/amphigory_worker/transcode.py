@@ -201,11 +201,6 @@ def find_handbrake() -> str | None:
     return shutil.which("HandBrakeCLI")
 
 
-def find_ffmpeg() -> str:
-    """The ffmpeg rips use too: imageio-ffmpeg's, or ``$IMAGEIO_FFMPEG_EXE`` (`amphigory_protocol.ffmpeg`)."""
-    return ffmpeg_exe()
-
-
 def split_lines(buffer: bytearray) -> list[str]:
     """Take the complete lines (ended by \\n or \\r, as progress lines are) out of ``buffer``."""
     lines: list[str] = []
@@ -324,4 +319,4 @@ def commands(mode: TranscodeMode, source: Path, target: Path, height: int | None
             return handbrake(tool, source, target, height, recipe, preset_file), notes
         notes.append("HandBrakeCLI is not installed: transcoded with ffmpeg instead"
                      + ("" if recipe.preset == AUTO_PRESET else f" (preset {recipe.preset!r} needs HandBrake)"))
-    return ffmpeg(find_ffmpeg(), source, target, height, duration, recipe), notes
+    return ffmpeg(ffmpeg_exe(), source, target, height, duration, recipe), notes

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from amphigory_protocol.ffmpeg import ffmpeg_exe
 from amphigory_worker.transcode import (
     Progress,
     Stopped,
     TranscodeError,
     Transcoder,
     ffmpeg_parser,
-    find_ffmpeg,
     run_blocking,
 )
 
@@ -25,7 +25,7 @@ def _encode(target: Path, seconds: int, realtime: bool) -> Transcoder:
     args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1", *source, "-f",
             "lavfi", "-i", f"testsrc2=size=160x120:rate=25:duration={seconds}", "-c:v", "libx264", "-preset",
             "ultrafast", "-f", "matroska", "-y", str(target)]
-    return Transcoder(find_ffmpeg(), args, ffmpeg_parser(float(seconds)), "ffmpeg test")
+    return Transcoder(ffmpeg_exe(), args, ffmpeg_parser(float(seconds)), "ffmpeg test")
 
 
 def test_progress_is_reported_to_the_end(tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_stop_kills_the_encoder_at_once(tmp_path: Path) -> None:
 def test_a_failing_encoder_says_why(tmp_path: Path) -> None:
     broken = tmp_path / "broken.mkv"
     broken.write_bytes(b"not a film" * 100)
-    job = Transcoder(find_ffmpeg(), ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(broken), "-f",
+    job = Transcoder(ffmpeg_exe(), ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(broken), "-f",
                                      "matroska", "-y", str(tmp_path / "o.mkv")], ffmpeg_parser(1.0), "ffmpeg test")
     with pytest.raises(TranscodeError, match=r"ffmpeg test failed \(exit "):
         run_blocking(job, lambda p: None, threading.Event())

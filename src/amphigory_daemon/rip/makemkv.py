@@ -17,11 +17,12 @@ from amphigory_daemon.formats.makemkv import MakemkvDrive, MakemkvError, split_l
 from amphigory_daemon.formats.makemkv import RipProgress as RobotProgress
 from amphigory_daemon.rip.errors import RipError
 from amphigory_daemon.rip.models import RipJob, RipOutcome
-from amphigory_daemon.rip.native import default_ffmpeg, raise_for
+from amphigory_daemon.rip.native import raise_for
 from amphigory_daemon.rip.output import OutputTarget
 from amphigory_daemon.rip.runner import run_tool
 from amphigory_daemon.rip.session import ProgressCallback, Reporter, make_watchdog, source_missing
 from amphigory_daemon.rip.verify import duration_matches, file_checksum, read_duration
+from amphigory_protocol.ffmpeg import ffmpeg_exe
 
 OUTPUT_FILE_ATTR = 27
 NO_DISC_QUERY = "disc:9999"
@@ -99,7 +100,7 @@ async def rip_makemkv(job: RipJob, on_progress: ProgressCallback | None, makemkv
     try:
         target.check_space(job.title.size_bytes)
         produced = await _run(job, makemkvcon, spec, index, target.partial, reporter)
-        duration, checksum = await asyncio.gather(read_duration(job.ffmpeg or default_ffmpeg(), produced),
+        duration, checksum = await asyncio.gather(read_duration(job.ffmpeg or ffmpeg_exe(), produced),
                                                   file_checksum(produced))
         expected = job.title.duration_seconds
         if duration is None or (expected > 0 and not duration_matches(expected, duration)):

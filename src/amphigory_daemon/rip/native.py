@@ -34,12 +34,6 @@ from amphigory_protocol.ffmpeg import ffmpeg_exe
 if TYPE_CHECKING:
     from amphigory_daemon.rip.cd import CdTrack
 
-def default_ffmpeg() -> str:
-    """The ffmpeg 9 that imageio-ffmpeg ships (with the dvdvideo demuxer and the bluray protocol), or
-    ``$IMAGEIO_FFMPEG_EXE``; found without running it (`amphigory_protocol.ffmpeg`)."""
-    return ffmpeg_exe()
-
-
 def _int(value: object, default: int | None = None) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
@@ -66,7 +60,7 @@ def _is_cd(job: RipJob) -> bool:
 async def rip_native(job: RipJob, on_progress: ProgressCallback | None) -> RipOutcome:
     """Rip ``job`` with ffmpeg (and cd-paranoia for a CD in a drive); see the package docstring for the
     guarantees."""
-    ffmpeg = job.ffmpeg or default_ffmpeg()
+    ffmpeg = job.ffmpeg or ffmpeg_exe()  # imageio-ffmpeg's ffmpeg 9: the dvdvideo demuxer and the bluray protocol
     job = replace(job, source=job.source.absolute())  # ffmpeg reads helper lists from elsewhere
     if not job.source.exists():
         raise RipError("disc_ejected", f"{job.source} is not there")
