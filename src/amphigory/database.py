@@ -192,10 +192,19 @@ _QUEUE_JOBS = (
     "CREATE INDEX jobs_state ON jobs (state)",
 )
 
+# A hands-free countdown a person cancelled, by drive (amphigory.handsfree.declined): a restart must not start it again.
+_HANDSFREE_DECLINED = (
+    """CREATE TABLE handsfree_declined (
+        drive_id TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        declined_at TEXT NOT NULL
+    )""",
+)
+
 # MIGRATIONS[n] takes the schema from version n to n + 1.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     0: _V1, 1: _V2, 2: _V3, 3: _V4, 4: _V_METADATA_CACHE, 5: _RIPS_ALBUM_ARTIST, 6: RIP_CHECKSUM_MIGRATION,
-    7: _V_SETTINGS, 8: _QUEUE_JOBS,
+    7: _V_SETTINGS, 8: _QUEUE_JOBS, 9: _HANDSFREE_DECLINED,
 }
 SCHEMA_VERSION = max(MIGRATIONS) + 1
 

@@ -194,7 +194,7 @@ def test_cancelling_the_countdown_rips_nothing(tmp_path: Path, hook: Webhook) ->
         stack.stop()
 
 
-def test_a_countdown_cut_short_by_a_webapp_restart_starts_over_and_a_cancel_survives_a_reconnect(
+def test_a_countdown_cut_short_by_a_webapp_restart_starts_over_and_a_cancel_survives_a_reconnect_and_a_restart(
         tmp_path: Path, hook: Webhook) -> None:
     stack = HandsFreeStack(tmp_path, notify=hook.url("/restart"), delay=600)
     try:
@@ -224,6 +224,21 @@ def test_a_countdown_cut_short_by_a_webapp_restart_starts_over_and_a_cancel_surv
                   "the daemon back", stack)
             assert api.get("/api/handsfree").json()["countdowns"] == []
             assert rips_of(api, fingerprint) == []
+            # nor does a webapp restart: the new webapp finds the disc in the drive, and the cancel kept in the
+            # database (the note is written only where hands-free mode declines a cancelled disc)
+            stack.stop_process("webapp")
+            stack.start_webapp()
+            until(lambda: "cancelled" in api.get("/api/handsfree").json()["notes"].get(stack.drive("film"), ""),
+                  "the cancel found after the restart", stack)
+            assert api.get("/api/handsfree").json()["countdowns"] == []
+            assert rips_of(api, fingerprint) == []
+            # the disc taken out and put back is a new insert: the countdown runs again
+            stack.take_out("film")
+            until(lambda: not api.get(f"/api/drives/{stack.drive('film')}").json().get("fingerprint"),
+                  "the drive empty", stack)
+            stack.put("film", BD_FOLDER)
+            countdown = until(lambda: api.get("/api/handsfree").json()["countdowns"], "a new countdown", stack)[0]
+            assert (countdown["drive_id"], countdown["fingerprint"]) == (stack.drive("film"), fingerprint)
     finally:
         stack.stop()
 

@@ -2,9 +2,10 @@
 once a disc is stored (and, with identification, identified); then, in `rip` mode, a cancellable countdown, the
 rips the rules pick, filing (or holding, until a person names the disc), eject, and a notification.
 
-State lives in memory (countdowns, batches, the discs seen). After a restart, a stored disc found in a drive when
-its daemon connects is ready again (`first_sight`): a countdown cut short by the restart starts over, and what was
-ripped already is not ripped again.
+State lives in memory (countdowns, batches, the discs seen), except a person's cancel, which is kept in the database
+(`declined`). After a restart, a stored disc found in a drive when its daemon connects is ready again (`first_sight`):
+a countdown cut short by the restart starts over, one a person cancelled does not, and what was ripped already is
+not ripped again.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from amphigory.api.disc_repository import DiscRepository, DiscUpdate, StoredDisc
 from amphigory.config import WebappSettings
-from amphigory.handsfree import hold, review
+from amphigory.handsfree import declined, hold, review
 from amphigory.handsfree.batch import FILING, RIPPING, Batch
 from amphigory.handsfree.selection import pick, still_to_rip, track_type
 from amphigory.identify.result import Identification
@@ -33,6 +34,8 @@ from amphigory.tasks import Task, TaskProblem, TaskService
 log = logging.getLogger(__name__)
 
 Filing = Callable[[str, int, str], Awaitable[Task]]  # Filer.file(fingerprint, number, drive_id)
+
+CANCELLED = "Hands-free rip cancelled: the disc waits for you"
 
 
 @dataclass
@@ -79,6 +82,12 @@ class HandsFree:
         if drive is None or drive.get("fingerprint") != fingerprint or disc is None:
             return
         self._seen[drive_id] = fingerprint
+        if await declined.is_declined(self.discs.db, drive_id, fingerprint):
+            self.notes[drive_id] = CANCELLED
+            log.info("hands-free: %s in %s: a person cancelled its countdown; not counting down", fingerprint, drive_id)
+            await self.publish()
+            return
+        await declined.forget(self.discs.db, drive_id)  # a mark left by another disc (swapped while we were down)
         identification = _identification(disc)
         picked = pick(disc, identification)
         todo = still_to_rip(disc, picked)
@@ -117,7 +126,11 @@ class HandsFree:
             return False
         if countdown.job is not None:
             countdown.job.cancel()
-        self.notes[drive_id] = "Hands-free rip cancelled: the disc waits for you"
+        self.notes[drive_id] = CANCELLED
+        try:
+            await declined.remember(self.discs.db, drive_id, countdown.fingerprint)
+        except Exception:  # cancelled all the same; only a restart would not know it
+            log.exception("hands-free: could not keep the cancel of %s in %s", countdown.fingerprint, drive_id)
         log.info("hands-free: countdown of %s in %s cancelled", countdown.fingerprint, drive_id)
         await self.publish()
         return True
@@ -244,13 +257,14 @@ class HandsFree:
         reconnecting after a network blip brings nothing new: a cancelled countdown stays cancelled)."""
         return self._seen.get(drive_id) != fingerprint
 
-    def forget_drive(self, drive_id: str) -> None:
-        """The disc left the drive: its note and any countdown go."""
+    async def forget_drive(self, drive_id: str) -> None:
+        """The disc left the drive: its note, any countdown and a person's cancel go."""
         self._seen.pop(drive_id, None)
         self.notes.pop(drive_id, None)
         countdown = self.countdowns.pop(drive_id, None)
         if countdown is not None and countdown.job is not None:
             countdown.job.cancel()
+        await declined.forget(self.discs.db, drive_id)
 
     def page_url(self, fingerprint: str) -> str:
         settings = self.settings()

@@ -49,7 +49,7 @@ class DiscEvents:
             return
         if event.event is EventName.DISC_EJECTED:
             self._awaiting = {a for a in self._awaiting if a[0] != drive_id}
-            self.handsfree.forget_drive(drive_id)
+            await self.handsfree.forget_drive(drive_id)
             await self.handsfree.publish()
             return
         fingerprint = data.get("fingerprint")
