@@ -97,6 +97,15 @@ templates.env.filters["track_status"] = track_status
 templates.env.globals["static_url"] = static_files.url
 
 
+def inline_static(name: str) -> Markup:
+    """A static file's text to put in the page itself (our own files only: the logo, drawn without a request)."""
+    found = static_files.get(name)
+    return Markup(found.body.decode()) if found is not None else Markup("")
+
+
+templates.env.globals["inline_static"] = inline_static
+
+
 @dataclass(frozen=True)
 class ReviewRow:
     """One title on the review page: the stored track and what the form starts with."""
