@@ -56,12 +56,27 @@ const Amphigory = (() => {
   /**
    * Follow /ws/browser: `onMessage(msg)` for every message (the first of each connection is the snapshot), and
    * reconnect with backoff (0.25 s doubling to 5 s, with jitter) whenever the connection drops, e.g. while the
-   * webapp restarts. `onOpen()` runs on every (re)connection so a page can reload what it may have missed.
+   * webapp restarts. `onOpen()` runs on every (re)connection so a page can reload what it may have missed. While
+   * the promise it returns is pending, messages wait, then arrive in order: the reloaded list was answered before
+   * them, and applied after them it would put back a task's older state, or a task removed meanwhile.
    */
   function openFeed({ onMessage, onOpen }) {
     const status = document.getElementById("feed-status");
     let delay = 250;
     let everOpen = false;
+    let waiting = null; // messages that arrived while the page reloaded
+    let reloads = 0;
+
+    function reload() {
+      const mine = ++reloads;
+      if (!waiting) waiting = [];
+      Promise.resolve().then(onOpen).catch(() => {}).finally(() => {
+        if (mine !== reloads) return; // a later reload is on its way: they wait for it
+        const late = waiting;
+        waiting = null;
+        for (const message of late) onMessage(message);
+      });
+    }
 
     function show(state, text) {
       if (!status) return;
@@ -76,12 +91,14 @@ const Amphigory = (() => {
         delay = 250;
         everOpen = true;
         show("live", "Live");
-        if (onOpen) onOpen();
+        if (onOpen) reload();
       });
       socket.addEventListener("message", (event) => {
         let message;
         try { message = JSON.parse(event.data); } catch (err) { return; }
-        if (message && typeof message === "object") onMessage(message);
+        if (!message || typeof message !== "object") return;
+        if (waiting) waiting.push(message);
+        else onMessage(message);
       });
       socket.addEventListener("close", () => {
         show("offline", everOpen ? "Reconnecting…" : "Connecting…");
