@@ -70,7 +70,7 @@ const Amphigory = (() => {
     function reload() {
       const mine = ++reloads;
       if (!waiting) waiting = [];
-      Promise.resolve().then(onOpen).catch(() => {}).finally(() => {
+      Promise.resolve().then(onOpen).catch((err) => setTimeout(() => { throw err; })).finally(() => {
         if (mine !== reloads) return; // a later reload is on its way: they wait for it
         const late = waiting;
         waiting = null;
