@@ -52,15 +52,17 @@ class Webhook:
     def url(self, path: str = "/hook") -> str:
         return f"json://127.0.0.1:{self.port}{path}"
 
-    def messages(self) -> list[dict[str, Any]]:
+    def messages(self, path: str | None = None) -> list[dict[str, Any]]:
+        """What was received; with `path`, only what was sent there (each webapp of a module notifies its own
+        path of one shared hook, and several notice the same sample disc)."""
         with self._lock:
-            return list(self.received)
+            return [m for m, at in zip(self.received, self.paths, strict=True) if path is None or at == path]
 
     def wait_for(self, check: Callable[[dict[str, Any]], bool], timeout: float = 60.0,
-                 what: str = "a notification") -> dict[str, Any]:
+                 what: str = "a notification", path: str | None = None) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for message in self.messages():
+            for message in self.messages(path):
                 if check(message):
                     return message
             time.sleep(0.05)

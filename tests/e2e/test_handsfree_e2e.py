@@ -32,6 +32,9 @@ pytestmark = pytest.mark.e2e
 DVD_ISO = SAMPLES / "dvd" / "AMPHIGORY_SAMPLE_DVD.iso"
 BD_FOLDER = SAMPLES / "bluray" / "AMPHIGORY_SAMPLE_BD"
 CD_FILES = (SAMPLES / "cd" / "AMPHIGORY_SAMPLE_CD.cue", SAMPLES / "cd" / "AMPHIGORY_SAMPLE_CD.bin")
+# The module's shared stack notifies this path of the hook; the tests that start a stack of their own notify another
+# (several put in the same sample disc, so a notice is told apart by where it was sent).
+HOOK_PATH = "/hook"
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +45,7 @@ def hook() -> Iterator[Webhook]:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, hook: Webhook) -> Iterator[HandsFreeStack]:
-    running = HandsFreeStack(tmp_path_factory.mktemp("handsfree"), notify=hook.url())
+    running = HandsFreeStack(tmp_path_factory.mktemp("handsfree"), notify=hook.url(HOOK_PATH))
     try:
         running.start()
         yield running
@@ -107,7 +110,7 @@ def test_a_named_film_goes_in_and_comes_out_filed_with_its_extras_ejected_and_an
     stack.take_out("manual")
 
     stack.put("film", BD_FOLDER)
-    done = hook.wait_for(about(fingerprint, "done"), 60, "done notification")
+    done = hook.wait_for(about(fingerprint, "done"), 60, "done notification", path=HOOK_PATH)
     movie = stack.library / "Movies" / "Sample Film (2024)"
     assert files(movie) == ["Sample Film (2024).mkv", "Trailers/Trailer 02.mkv"]
     assert "Sample Film (2024).mkv" in done["message"] and str(stack.library) in done["message"]
@@ -130,7 +133,7 @@ def test_an_unknown_disc_is_ripped_held_announced_and_filed_once_named(
         stack: HandsFreeStack, api: httpx.Client, hook: Webhook) -> None:
     stack.put("dvd", DVD_ISO)
     fingerprint = disc_in(api, stack, "dvd")
-    review = hook.wait_for(about(fingerprint, "needs_review"), 60, "needs-review notification")
+    review = hook.wait_for(about(fingerprint, "needs_review"), 60, "needs-review notification", path=HOOK_PATH)
     assert f"http://127.0.0.1:{stack.port}/discs/{fingerprint}" in review["message"]
     disc = stored(api, fingerprint)
     assert disc is not None and disc["named_by"] is None
@@ -145,7 +148,7 @@ def test_an_unknown_disc_is_ripped_held_announced_and_filed_once_named(
     until(lambda: (stack.folder("dvd") / ".ejected" / DVD_ISO.name).is_file(), "the eject", stack)
 
     assert api.patch(f"/api/discs/{fingerprint}", json={"title": "Found Film", "year": 1999}).status_code == 200
-    hook.wait_for(about(fingerprint, "done"), 60, "done notification")
+    hook.wait_for(about(fingerprint, "done"), 60, "done notification", path=HOOK_PATH)
     assert files(stack.library / "Movies" / "Found Film (1999)") == ["Found Film (1999).mkv"]
     waiting = api.get("/api/handsfree").json()["needs_review"]
     assert fingerprint not in [d["fingerprint"] for d in waiting]
@@ -154,11 +157,11 @@ def test_an_unknown_disc_is_ripped_held_announced_and_filed_once_named(
 def test_a_cd_ends_as_flacs_under_its_album(stack: HandsFreeStack, api: httpx.Client, hook: Webhook) -> None:
     stack.put("cd", *CD_FILES)
     fingerprint = disc_in(api, stack, "cd")
-    hook.wait_for(about(fingerprint, "needs_review"), 60, "needs-review notification")
+    hook.wait_for(about(fingerprint, "needs_review"), 60, "needs-review notification", path=HOOK_PATH)
     assert sorted(t["track_number"] for t in rips_of(api, fingerprint)) == [1, 2, 3]
     assert api.patch(f"/api/discs/{fingerprint}", json={"title": "Amphigory Sample CD", "year": 2024}).status_code \
         == 200
-    hook.wait_for(about(fingerprint, "done"), 60, "done notification")
+    hook.wait_for(about(fingerprint, "done"), 60, "done notification", path=HOOK_PATH)
     flacs = [f for f in files(stack.library / "Music") if f.endswith(".flac")]
     assert len(flacs) == 3 and all("Amphigory Sample CD" in f for f in flacs), flacs
 
@@ -255,7 +258,7 @@ def test_a_failed_rip_is_announced_with_why_and_what_to_do(tmp_path: Path, hook:
         with httpx.Client(base_url=stack.url, timeout=30, trust_env=False) as api:
             stack.put("film", BD_FOLDER)
             fingerprint = disc_in(api, stack, "film")
-            failed = hook.wait_for(about(fingerprint, "failed"), 60, "failed notification")
+            failed = hook.wait_for(about(fingerprint, "failed"), 60, "failed notification", path="/failed")
             assert "title 1: rip failed" in failed["message"] and "title 2: rip failed" in failed["message"]
             assert "still in the drive" in failed["message"] and "retry" in failed["message"]
             assert failed["type"] == "failure"
