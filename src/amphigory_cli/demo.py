@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 import shutil
 import sys
 from collections.abc import Generator
@@ -23,6 +22,7 @@ from amphigory.config import WebappSettings
 from amphigory.option_values import DEFAULT_PORT
 from amphigory_cli.daemon import install_stop_signals
 from amphigory_cli.samples import samples_dir
+from amphigory_cli.token_file import new_token
 from amphigory_daemon.backends.image import find_discs
 from amphigory_daemon.config import DaemonSettings, default_daemon_id
 
@@ -118,7 +118,7 @@ def run_demo(port: int | None = None, data_dir: str | Path | None = None) -> int
     data.mkdir(parents=True, exist_ok=True)
     folders = prepare_drives(data.absolute(), samples)
     try:
-        asyncio.run(_run(port or DEFAULT_PORT, data.absolute(), folders, samples, secrets.token_urlsafe(24)))
+        asyncio.run(_run(port or DEFAULT_PORT, data.absolute(), folders, samples, new_token()))
     except KeyboardInterrupt:  # a second Ctrl-C while stopping
         return 0
     except SystemExit as exc:

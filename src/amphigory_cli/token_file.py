@@ -14,6 +14,12 @@ from pathlib import Path
 FILE_NAME = "daemon-token"
 
 
+def new_token() -> str:
+    """A random token (192 bits) in hex: a person pastes it after `--token`, and a URL-safe token starting with
+    "-" (one in 64) would be taken by the command line for an option."""
+    return secrets.token_hex(24)
+
+
 def token_path(data_dir: Path) -> Path:
     return data_dir / FILE_NAME
 
@@ -33,7 +39,7 @@ def ensure_token(data_dir: Path) -> str:
     if existing is not None:
         return existing
     data_dir.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(24)
+    token = new_token()
     fd = os.open(token_path(data_dir), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(token + "\n")

@@ -5,7 +5,6 @@ two drives each are all listed."""
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -19,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from amphigory_cli.token_file import new_token
 from amphigory_daemon.fingerprint import identify
 from helpers_patience import STARTUP_PATIENCE, patient
 
@@ -39,7 +39,7 @@ class Cluster:
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
         self.port = free_port()
-        self.token = secrets.token_urlsafe(16)
+        self.token = new_token()
         self.env = {**os.environ, "XDG_CONFIG_HOME": str(tmp / "config"), "PYTHONUNBUFFERED": "1"}
         self.env = {k: v for k, v in self.env.items() if not k.startswith("AMPHIGORY_")}
         self.web: subprocess.Popen[bytes] | None = None
