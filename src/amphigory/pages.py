@@ -166,7 +166,7 @@ async def disc_review(request: Request, fingerprint: str) -> Response:
 @router.get("/discs/{fingerprint}/duplicates", response_class=HTMLResponse)
 async def disc_duplicates(request: Request, fingerprint: str) -> Response:
     """The rows of a review page's folded duplicates (an HTML fragment of ``<tr>``, as the page renders them)."""
-    found = await _review(request, fingerprint)
+    found = await _review(request, fingerprint, folded=True)
     if found is None:
         raise HTTPException(status_code=404, detail="no such disc")
     _disc, _scan, context = found
@@ -174,13 +174,17 @@ async def disc_duplicates(request: Request, fingerprint: str) -> Response:
     return templates.TemplateResponse(request, "disc_rows.html", context)
 
 
-async def _review(request: Request, fingerprint: str) -> tuple[StoredDisc, ScanResult | None, dict[str, Any]] | None:
-    """A stored disc with its planned paths, its scan, and what every review template reads; None if unknown."""
+async def _review(request: Request, fingerprint: str, folded: bool = False
+                  ) -> tuple[StoredDisc, ScanResult | None, dict[str, Any]] | None:
+    """A stored disc, its scan, and what every review template reads; None if unknown. The rows shown (the titles,
+    or with `folded` the duplicates) have their planned paths."""
     disc = await _discs(request).get(fingerprint)
     if disc is None:
         return None
     scan = await _discs(request).scan_result(fingerprint)
-    disc = planned(disc, scan)
+    titles, duplicates = review_rows(disc)
+    shown = duplicates if folded else titles
+    disc = planned(disc, scan, {row.track.number for row in shown})
     titles, duplicates = review_rows(disc)
     context: dict[str, Any] = {"disc": disc, "is_cd": disc.disc_type == "cd", "titles": titles,
                                "duplicates": duplicates, "type_options": TYPE_OPTIONS}

@@ -207,4 +207,8 @@ async def test_a_film_shows_each_titles_planned_file_name(app: FastAPI, client: 
     page = (await client.get("/discs/dvd-plan")).text
     assert "Movies/A Film (2001)/A Film (2001).mkv" in page
     assert "Movies/A Film (2001)/Trailers/Teaser.mkv" in page
+    # The folded duplicates' rows, fetched when opened, name their files too (the page names only its own rows)
+    fragment = (await client.get("/discs/dvd-plan/duplicates")).text
+    assert '<code class="planned-path">Movies/A Film (2001)/Other/Extra 04.mkv</code>' in fragment
+    assert "Extra 04" not in page
     assert "<legend>Disc</legend>" in page and 'id="delete-disc"' in page

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from amphigory.api.disc_repository import DiscRepository, DiscUpdate, StoredDisc
@@ -12,15 +13,17 @@ from amphigory.library.tags import album_artist
 from amphigory_protocol.disc import ScanResult
 
 
-def planned(disc: StoredDisc, scan: ScanResult | None) -> StoredDisc:
-    """`disc` with each present track's `planned_library_path` (pure: no file system)."""
+def planned(disc: StoredDisc, scan: ScanResult | None, numbers: Collection[int] | None = None) -> StoredDisc:
+    """`disc` with each present track's `planned_library_path` (pure: no file system); with `numbers`, only those
+    tracks get one (a review page shows a decoy-laden Blu-ray's few titles: naming its hundreds of folded duplicates
+    was most of the page's time on the server)."""
     artist = album_artist(disc, scan.artist if scan else None)
     names = {t.number: t.name for t in scan.titles if t.name} if scan else {}
     default_ext = ".flac" if disc.disc_type == "cd" else ".mkv"
     episodes = disc_episodes(disc, names)  # once: a decoy-laden Blu-ray has hundreds of tracks
     tracks = []
     for track in disc.tracks:
-        if not track.present:
+        if not track.present or (numbers is not None and track.number not in numbers):
             tracks.append(track)
             continue
         ripped_ext = Path(track.ripped_path).suffix.lower() if track.ripped_path else ""
