@@ -4,9 +4,14 @@ Builds the disc from the sample Blu-ray folder: its four playlists copied to 300
 clips under many numbers, as some studios author them), inserts it into the real daemon's image drive under the real
 webapp, lets the automatic scan store it (the classifier folds the copies into duplicates), then loads:
 
-  review     /discs/{fingerprint}: navigation timing, first paint, first contentful paint (the titles table is in
-             the served HTML, so it is painted then), and long tasks (> 50 ms on the main thread: jank) until load;
-             then opening the folded duplicates (297 rows, fetched then) and the time until all are in the table
+  review     /discs/{fingerprint} as a first visit: a new browser context (a new renderer, nothing cached) whose
+             window has been open a second; navigation timing, first paint, first contentful paint (the titles
+             table is in the served HTML, so it is painted then), and long tasks (> 50 ms on the main thread:
+             jank) until load; then opening the folded duplicates (297 rows, fetched then) and the time until all
+             are in the table
+  at once    the same, navigating the moment the window opens: Chromium is then still building the window's own
+             UI (its omnibox popup is a WebUI page of some 400 files, traced loading in the same 100 ms) on the
+             same cores, which a person's browser, open long before, is not
   clicked    the review page, opened from the dashboard in the same tab (the browser has the app's CSS and
              scripts, as a person clicking a drive card's link has)
   dashboard  /: first contentful paint and long tasks, with that disc in the drive
@@ -104,14 +109,16 @@ def wait_scanned(stack: Stack, timeout: float = 120.0) -> str:
 
 
 def measure(browser: Any, url: str, runs: int, with_duplicates: bool,
-            came_from: str | None = None) -> dict[str, list[float]]:
-    """``runs`` loads of ``url``, each in a new browser context (no cache, a new renderer); with ``came_from``,
-    each first opens that page in the same tab, as a person clicking through from it does."""
+            came_from: str | None = None, settle_ms: float = 1000.0) -> dict[str, list[float]]:
+    """``runs`` loads of ``url``, each in a new browser context (no cache, a new renderer) whose window has been
+    open ``settle_ms``; with ``came_from``, each first opens that page in the same tab, as a person clicking
+    through from it does."""
     figures: dict[str, list[float]] = {}
     for _ in range(runs + 1):  # the first load warms caches (static files, templates) and is not counted
         context = browser.new_context()
         context.add_init_script(OBSERVE)
         page = context.new_page()
+        page.wait_for_timeout(settle_ms)
         if came_from is not None:
             page.goto(came_from, wait_until="load")
             page.wait_for_timeout(300)
@@ -195,21 +202,29 @@ def main() -> None:
         print(f"review page and dashboard, a Blu-ray of {len(stored['tracks'])} titles ({folded} folded as "
               f"duplicates), best of Chromium loads ({args.runs} runs after a warm-up):")
         review = measure(browser, f"{stack.url}/discs/{fingerprint}", args.runs, with_duplicates=True)
-        report(f"review page /discs/{fingerprint[:16]}…, opened first (new browser context: no cache)", review)
+        report(f"review page /discs/{fingerprint[:16]}…, a first visit (new browser context: no cache, a new "
+               "renderer; its window open 1 s)", review)
+        at_once = measure(browser, f"{stack.url}/discs/{fingerprint}", args.runs, with_duplicates=False,
+                          settle_ms=0)
+        report("the same, navigating the moment the window opens (Chromium still building the window's own UI)",
+               at_once)
         clicked = measure(browser, f"{stack.url}/discs/{fingerprint}", args.runs, with_duplicates=False,
                           came_from=f"{stack.url}/")
         report("review page, opened from the dashboard in the same tab (as a person clicks through)", clicked)
         report("dashboard /", measure(browser, f"{stack.url}/", args.runs, with_duplicates=False))
         with bare_page() as url:
             bare = measure(browser, url, args.runs, with_duplicates=False)
-        report("a bare one-table static page (this Chromium's floor)", bare)
-    floor = statistics.median(bare["fcp"])
-    for how, figures in (("opened first", review), ("from the dashboard", clicked)):
+            report("a bare one-table static page (this Chromium's floor)", bare)
+            bare_at_once = measure(browser, url, args.runs, with_duplicates=False, settle_ms=0)
+            report("the bare page, navigating the moment the window opens", bare_at_once)
+    for how, figures, floor_figures in (("on a first visit", review, bare), ("from the dashboard", clicked, bare),
+                                        ("on a first visit the moment its window opened", at_once, bare_at_once)):
         fcp = statistics.median(figures["fcp"])
+        floor = statistics.median(floor_figures["fcp"])
         tasks = statistics.median(figures["long tasks"])
         verdict = "met" if fcp < TARGET_MS and tasks == 0 else "MISSED"
         print(f"review table painted at {fcp:.0f} ms {how} (target < {TARGET_MS:.0f} ms), {tasks:.0f} long tasks: "
-              f"{verdict}; the bare page paints at {floor:.0f} ms here: the page's own share is {fcp - floor:.0f} ms")
+              f"{verdict}; the bare page paints at {floor:.0f} ms so: the page's own share is {fcp - floor:.0f} ms")
 
 
 if __name__ == "__main__":
