@@ -292,7 +292,7 @@ def svg_chart(results: list[tuple[str, list[DriveRun], float, float, float]]) ->
     left, width, row, gap = 175, 760, 22, 34
     height = 60 + sum(len(runs) * row + gap + 2 * row for _, runs, *_ in results) + 40
     scale = width / longest
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 40}" height="{height}" '
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 70}" height="{height}" '
            'font-family="sans-serif" font-size="12">',
            '<rect width="100%" height="100%" fill="white"/>',
            '<text x="10" y="20" font-size="15" font-weight="bold">Insert to filed: amphigory against the tools '
